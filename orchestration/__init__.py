@@ -1,0 +1,1 @@
+"""crm-kpi: sales KPIs from CRM data, orchestrated by Dagster."""

@@ -1,0 +1,1 @@
+"""The Salesforce object model the pipeline reads: objects, fields, their types and naming."""
