@@ -194,7 +194,7 @@ OBJECTS: tuple[SObject, ...] = (
 OBJECTS_BY_NAME: dict[str, SObject] = {o.api_name: o for o in OBJECTS}
 
 # Salesforce's default opportunity stages with their default probability (0-100, as Salesforce
-# stores it), forecast category and closed/won flags. Orgs with custom stages configure their own.
+# stores it), ForecastCategory API value (the label of "Forecast" is "Commit") and closed/won flags. Orgs with custom stages configure their own.
 DEFAULT_STAGES: tuple[tuple[str, int, str, bool, bool], ...] = (
     ("Prospecting", 10, "Pipeline", False, False),
     ("Qualification", 10, "Pipeline", False, False),
@@ -203,7 +203,7 @@ DEFAULT_STAGES: tuple[tuple[str, int, str, bool, bool], ...] = (
     ("Id. Decision Makers", 60, "Pipeline", False, False),
     ("Perception Analysis", 70, "Pipeline", False, False),
     ("Proposal/Price Quote", 75, "Pipeline", False, False),
-    ("Negotiation/Review", 90, "Commit", False, False),
+    ("Negotiation/Review", 90, "Forecast", False, False),
     ("Closed Won", 100, "Closed", True, True),
     ("Closed Lost", 0, "Omitted", True, False),
 )

@@ -1,0 +1,28 @@
+"""Resources shared by every stage, configured from the environment with per-run overrides."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.resources import PipelineConfig
+from orchestration.settings import DBT_PROJECT_DIR, state_paths
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    paths = state_paths()
+    return dg.Definitions(
+        resources={
+            "pipeline": PipelineConfig(
+                source_dir=os.environ.get("CRM_KPI_SOURCE", str(paths.demo_export)),
+                home=str(paths.home),
+                as_of=os.environ.get("CRM_KPI_AS_OF", ""),
+            ),
+            "warehouse": DuckDBResource(database=str(paths.warehouse)),
+            "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+        },
+    )

@@ -1,0 +1,64 @@
+"""The dbt project as Dagster assets: each model an asset, each dbt test an asset check.
+
+The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`), never on import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.resources import PipelineConfig
+from orchestration.settings import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+if not dbt_project.manifest_path.exists():
+    raise FileNotFoundError(
+        f"{dbt_project.manifest_path} is missing: run `make manifest` (dbt parse) first"
+    )
+
+
+class CrmKpiDbtTranslator(DagsterDbtTranslator):
+    """Models keyed by `<schema>/<name>` (e.g. `marts/kpi_rep_monthly`), all in group `transform`.
+
+    Sources keep the `raw/<table>` keys set in their `meta`, so the ingest assets and the dbt models
+    form one lineage.
+    """
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            schema = dbt_resource_props["config"].get("schema") or "main"
+            return dg.AssetKey([schema, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "transform"
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=CrmKpiDbtTranslator(),
+)
+def crm_kpi_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig
+):
+    """`dbt build` (models and their tests) for the run's as-of date."""
+    paths = pipeline.paths
+    # dbt reads the warehouse path from CRM_KPI_HOME (profiles.yml) and writes its logs and
+    # artifacts under the state directory, never into the repo.
+    os.environ["CRM_KPI_HOME"] = str(paths.home)
+    dbt_vars = {"as_of_date": pipeline.as_of_date.isoformat()}
+    invocation = dbt.cli(
+        ["build", "--vars", json.dumps(dbt_vars)],
+        context=context,
+        # One writer at a time owns the warehouse, so one target folder suffices.
+        target_path=paths.home / "dbt" / "target",
+    )
+    yield from invocation.stream()

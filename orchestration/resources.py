@@ -1,0 +1,39 @@
+"""The run-level settings every asset reads: what export to load, for which as-of date, and where."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from orchestration.salesforce.objects import DEFAULT_STAGES
+from orchestration.settings import StatePaths, parse_as_of, state_paths
+
+
+class PipelineConfig(dg.ConfigurableResource):
+    """What a run loads and for which day. Every field can be set per run (launchpad or CLI)."""
+
+    source_dir: str = Field(description="The export folder to load (one file per Salesforce object).")
+    home: str = Field(description="The state directory ($CRM_KPI_HOME).")
+    as_of: str = Field(
+        default="",
+        description="The as-of date (YYYY-MM-DD) every KPI is computed for; empty means today (UTC).",
+    )
+    opportunity_stages: list[str] = Field(
+        default_factory=lambda: [stage[0] for stage in DEFAULT_STAGES],
+        description="The org's opportunity stages (StageName values); anything else fails the checks.",
+    )
+
+    @property
+    def paths(self) -> StatePaths:
+        return state_paths(self.home)
+
+    @property
+    def source_path(self) -> Path:
+        return Path(self.source_dir).expanduser().resolve()
+
+    @property
+    def as_of_date(self) -> dt.date:
+        return parse_as_of(self.as_of)

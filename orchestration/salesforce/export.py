@@ -1,0 +1,41 @@
+"""Finding the file of each Salesforce object in an export folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.salesforce.objects import SObject, snake_case
+
+# Suffixes we read, longest first so `x.csv.gz` is not taken for `x.gz`.
+SUFFIXES = (".csv.gz", ".csv", ".parquet")
+
+
+class ExportError(Exception):
+    """Input that cannot be loaded. The message names the file, the column and the rule."""
+
+
+def _object_key(path: Path) -> str | None:
+    name = path.name
+    for suffix in SUFFIXES:
+        if name.lower().endswith(suffix):
+            return snake_case(name[: -len(suffix)])
+    return None
+
+
+def find_object_file(export_dir: Path, obj: SObject) -> Path | None:
+    """The file holding `obj` in the export, matched case-insensitively by object name.
+
+    `Opportunity.csv`, `opportunity.csv`, `OPPORTUNITY.csv.gz` and `opportunity.parquet` all match;
+    two files for one object are ambiguous and refused rather than guessed between.
+    """
+    if not export_dir.is_dir():
+        raise ExportError(f"{export_dir}: the export folder does not exist or is not a folder")
+    matches = sorted(
+        p for p in export_dir.iterdir() if p.is_file() and _object_key(p) == obj.table
+    )
+    if len(matches) > 1:
+        names = ", ".join(p.name for p in matches)
+        raise ExportError(
+            f"{export_dir}: several files hold {obj.api_name} ({names}); keep exactly one"
+        )
+    return matches[0] if matches else None

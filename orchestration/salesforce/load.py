@@ -1,0 +1,175 @@
+"""Loading one Salesforce object from an export file into the warehouse's `raw` schema.
+
+DuckDB's own CSV and Parquet readers do the reading (no Python row loops). Every value is read as
+text first and cast by our rules, so a value that does not fit its field is reported with the file,
+the column and the rule instead of being silently turned into NULL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.salesforce.export import ExportError
+from orchestration.salesforce.objects import Field, SObject, snake_case
+
+RAW_SCHEMA = "raw"
+
+
+def quote_ident(name: str) -> str:
+    """A SQL identifier, quoted so that no column or file name is ever read as SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class LoadResult:
+    table: str
+    rows: int
+    source_file: str | None
+    extra_columns: list[str] = field(default_factory=list)  # kept as text, e.g. custom __c fields
+    missing_optional_columns: list[str] = field(default_factory=list)
+
+
+# How a text value becomes each field type. `{v}` is the trimmed text with '' made NULL.
+_PARSERS = {
+    "id": "{v}",
+    "string": "{v}",
+    "boolean": (
+        "case lower({v}) when 'true' then true when '1' then true "
+        "when 'false' then false when '0' then false end"
+    ),
+    # A timestamptz cast reads `Z`, offsets and plain `YYYY-MM-DD HH:MM:SS` (taken as UTC); the
+    # cast back to TIMESTAMP gives UTC wall-clock time.
+    "datetime": "try_cast(try_cast({v} as timestamptz) as timestamp)",
+    "date": "try_cast({v} as date)",
+    "currency": "try_cast({v} as decimal(18,2))",
+    "number": "try_cast({v} as double)",
+    "integer": "try_cast({v} as bigint)",
+}
+
+_RULES = {
+    "boolean": "must be true/false or 1/0",
+    "datetime": "must be an ISO-8601 datetime",
+    "date": "must be a date (YYYY-MM-DD)",
+    "currency": "must be a number with at most 16 digits before the decimal point",
+    "number": "must be a number",
+    "integer": "must be a whole number",
+}
+
+
+def _parse_expr(f: Field, source_col: str, source_type: str) -> str:
+    col = quote_ident(source_col)
+    if source_type != "VARCHAR":  # typed input (Parquet): let DuckDB convert natively
+        return f"try_cast({col} as {f.duckdb_type})"
+    text = f"nullif(trim({col}), '')"
+    if f.type == "string":
+        text = f"nullif({col}, '')"  # keep a string's own spaces
+    return _PARSERS[f.type].format(v=text)
+
+
+def _read_expr(path: Path) -> str:
+    if path.name.lower().endswith(".parquet"):
+        return "read_parquet($path)"
+    # Everything as text: our casts decide types, not the sniffer's guess from a sample.
+    return "read_csv($path, header = true, all_varchar = true)"
+
+
+def _describe(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+    try:
+        rows = con.execute(f"describe select * from {_read_expr(path)}", {"path": str(path)}).fetchall()
+    except duckdb.Error as exc:
+        raise ExportError(f"{path}: cannot be read as {path.suffix.lstrip('.')}: {exc}") from None
+    return [(r[0], r[1]) for r in rows]
+
+
+def _column_plan(obj: SObject, path: Path, columns: list[tuple[str, str]]):
+    """Match the file's headers to the object's fields (CamelCase or snake_case headers)."""
+    by_key: dict[str, tuple[str, str]] = {}
+    for name, type_ in columns:
+        key = snake_case(name)
+        if key in by_key:
+            raise ExportError(
+                f"{path}: columns {by_key[key][0]!r} and {name!r} both map to field {key!r}"
+            )
+        by_key[key] = (name, type_)
+    missing = [f for f in obj.fields if f.column not in by_key]
+    missing_required = [f.api_name for f in missing if f.required]
+    if missing_required:
+        raise ExportError(
+            f"{path}: required column(s) {', '.join(missing_required)} missing "
+            f"(rule: {obj.api_name} needs {', '.join(f.api_name for f in obj.required_fields)})"
+        )
+    known = {f.column for f in obj.fields}
+    extras = [(key, src) for key, src in by_key.items() if key not in known and key]
+    return by_key, missing, extras
+
+
+def _check_casts(con, obj: SObject, path: Path, by_key) -> None:
+    """Refuse values that do not fit their field, naming the file, column, rule and examples."""
+    for f in obj.fields:
+        if f.column not in by_key or f.type in ("id", "string"):
+            continue
+        source_col, source_type = by_key[f.column]
+        if source_type != "VARCHAR":
+            continue
+        parsed = _parse_expr(f, source_col, source_type)
+        col = quote_ident(source_col)
+        bad_count, examples = con.execute(
+            f"select count(*), list(distinct {col})[1:3] from _src "
+            f"where nullif(trim({col}), '') is not null and ({parsed}) is null"
+        ).fetchall()[0]
+        if bad_count:
+            raise ExportError(
+                f"{path}: column {source_col} has {bad_count} value(s) that break the rule "
+                f"'{f.api_name} {_RULES[f.type]}', e.g. {examples}"
+            )
+
+
+def load_object(
+    con: duckdb.DuckDBPyConnection, obj: SObject, path: Path | None, loaded_at: dt.datetime
+) -> LoadResult:
+    """Replace `raw.<object>` with the content of `path`, typed by the object's schema.
+
+    With no file, the table is created empty with its full schema (an org that does not use the
+    object). The replacement is one transaction: readers never see a half-loaded table.
+    """
+    target = f"{RAW_SCHEMA}.{quote_ident(obj.table)}"
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    if path is None:
+        cols = ", ".join(f"null::{f.duckdb_type} as {quote_ident(f.column)}" for f in obj.fields)
+        con.execute(
+            f"create or replace table {target} as select {cols}, null::timestamp as _loaded_at limit 0"
+        )
+        return LoadResult(obj.table, 0, None)
+
+    by_key, missing, extras = _column_plan(obj, path, _describe(con, path))
+    con.execute(f"create or replace temp table _src as select * from {_read_expr(path)}", {"path": str(path)})
+    _check_casts(con, obj, path, by_key)
+    selects = [
+        f"{_parse_expr(f, *by_key[f.column])} as {quote_ident(f.column)}"
+        if f.column in by_key
+        else f"null::{f.duckdb_type} as {quote_ident(f.column)}"
+        for f in obj.fields
+    ]
+    selects += [f"{quote_ident(src)} as {quote_ident(key)}" for key, (src, _) in extras]
+    selects.append("$loaded_at::timestamp as _loaded_at")
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace table {target} as select {', '.join(selects)} from _src", {"loaded_at": loaded_at})
+        rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.execute("drop table if exists _src")
+    return LoadResult(
+        obj.table,
+        rows,
+        str(path),
+        extra_columns=[key for key, _ in extras],
+        missing_optional_columns=[f.api_name for f in missing],
+    )

@@ -1,0 +1,80 @@
+"""Where the pipeline keeps its state, and the as-of date every KPI is computed for.
+
+All runtime state lives under one directory, `$CRM_KPI_HOME` (default `./.crm_kpi`): the Dagster
+instance, the working warehouse, the published marts, Data Docs and logs. Nothing is written elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class StatePaths:
+    """The layout of a state directory."""
+
+    home: Path
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def warehouse(self) -> Path:
+        """The working warehouse: only the pipeline opens it, and it may be mid-build at any time."""
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def published_db(self) -> Path:
+        """The audited copy BI tools read; replaced whole by an atomic rename on each publish."""
+        return self.published_dir / "crm_kpis.duckdb"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.home / "data_docs"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def demo_export(self) -> Path:
+        """Where `crm-kpi run` writes the demo org when no source is given."""
+        return self.home / "demo_export"
+
+
+def state_paths(home: str | os.PathLike | None = None) -> StatePaths:
+    """The state directory: `home` if given, else `$CRM_KPI_HOME`, else `./.crm_kpi`, made absolute."""
+    chosen = home or os.environ.get("CRM_KPI_HOME") or ".crm_kpi"
+    return StatePaths(Path(chosen).expanduser().resolve())
+
+
+def parse_as_of(value: str | dt.date | None) -> dt.date:
+    """The as-of date of a run: a `YYYY-MM-DD` string, or today in UTC when not given.
+
+    Reading the clock here, once per run, is the only place it is read: everything downstream is a
+    function of the date this returns.
+    """
+    if value is None or value == "":
+        return dt.datetime.now(dt.timezone.utc).date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"as-of date {value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def as_of_cutoff(as_of: dt.date) -> dt.datetime:
+    """The end of the as-of day (exclusive, UTC, naive like the warehouse timestamps)."""
+    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
