@@ -1,7 +1,5 @@
 """The job that runs the whole pipeline: ingest → transform → quality → publish."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 PIPELINE_JOB_NAME = "crm_kpi_pipeline"

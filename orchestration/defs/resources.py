@@ -1,8 +1,8 @@
 """Resources shared by every stage, configured from the environment with per-run overrides."""
 
-from __future__ import annotations
-
 import os
+import sys
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -23,6 +23,11 @@ def resources() -> dg.Definitions:
                 as_of=os.environ.get("CRM_KPI_AS_OF", ""),
             ),
             "warehouse": DuckDBResource(database=str(paths.warehouse)),
-            "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+            "dbt": DbtCliResource(
+                project_dir=str(DBT_PROJECT_DIR),
+                profiles_dir=str(DBT_PROJECT_DIR),
+                # The dbt of this interpreter's environment, found even when it is not on PATH.
+                dbt_executable=str(Path(sys.executable).parent / "dbt"),
+            ),
         },
     )

@@ -1,7 +1,5 @@
 """One asset per Salesforce object: the export file loaded into `raw.<object>` of the warehouse."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """The published marts: what BI tools read, written only after every blocking check passed."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from orchestration.publish import publish_tables

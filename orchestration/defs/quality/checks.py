@@ -4,8 +4,6 @@ A failing blocking check stops every downstream asset of the run, so the marts a
 nor published from data that breaks a rule.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 

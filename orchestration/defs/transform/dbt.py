@@ -3,8 +3,6 @@
 The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`), never on import.
 """
 
-from __future__ import annotations
-
 import json
 import os
 from collections.abc import Mapping

@@ -1,0 +1,52 @@
+# The two commands of the quickstart: `make run` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros -type f) dbt_project/dbt_project.yml
+
+export CRM_KPI_HOME ?= $(CURDIR)/.crm_kpi
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_LOG_PATH := $(CRM_KPI_HOME)/logs/dbt
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: setup manifest run test ui lock clean
+
+## setup: the virtualenv from requirements.lock (hash-checked) and the dbt manifest
+setup: $(INSTALLED) $(MANIFEST)
+
+$(INSTALLED): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+## manifest: dbt's manifest, prepared once here so Dagster never parses the project on import
+manifest: $(MANIFEST)
+$(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+	@touch $@
+
+## run: generate the demo org, run the whole pipeline through Dagster, publish, print the KPIs
+run: setup
+	$(BIN)/crm-kpi run
+
+## test: the test suite
+test: setup
+	$(BIN)/pytest
+
+## ui: the Dagster UI on the same state directory (http://127.0.0.1:3000)
+ui: setup
+	$(BIN)/python -m orchestration.instance
+	DAGSTER_HOME=$(CRM_KPI_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+
+## lock: re-resolve requirements.lock from pyproject.toml (needs the package index)
+lock: $(INSTALLED)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+		--no-header --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs

@@ -1,0 +1,124 @@
+"""`crm-kpi`: generate a demo org, run the pipeline on an export, print the published KPIs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from orchestration.settings import parse_as_of, state_paths
+
+EXIT_HELD_BACK = 1  # the run finished but nothing was published
+EXIT_BAD_INPUT = 2  # the command could not start (bad argument, missing folder)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from orchestration.demo_org import generate_org
+
+    counts = generate_org(
+        Path(args.out), as_of=parse_as_of(args.as_of), seed=args.seed, scale=args.scale, fmt=args.format
+    )
+    total = sum(counts.values())
+    print(f"Wrote a Salesforce org of {total:,} rows to {Path(args.out).resolve()}:")
+    for name, rows in counts.items():
+        print(f"  {name:<20} {rows:>10,}")
+    return 0
+
+
+def _print_summary(summary) -> None:
+    checks = summary.passed_checks + len(summary.warned_checks) + len(summary.failed_checks)
+    print(
+        f"Checks: {summary.passed_checks} passed, {len(summary.warned_checks)} warned, "
+        f"{len(summary.failed_checks)} failed (of {checks})."
+    )
+    for line in summary.warned_checks:
+        print(f"  WARN  {line}")
+    for line in summary.failed_checks:
+        print(f"  FAIL  {line}")
+    for line in summary.failures:
+        print(f"  ERROR {line}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from orchestration.report import company_kpi_table
+    from orchestration.runner import run_pipeline
+
+    paths = state_paths(args.home)
+    as_of = parse_as_of(args.as_of)
+    if args.source:
+        source = Path(args.source).expanduser().resolve()
+        if not source.is_dir():
+            print(f"crm-kpi: {source}: no such export folder", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    else:
+        from orchestration.demo_org import generate_org
+
+        source = paths.demo_export
+        generate_org(source, as_of=as_of, seed=42, scale=1.0)
+        print(f"Generated the demo Salesforce org in {source} (as of {as_of}).")
+
+    print(f"Running the pipeline on {source} for {as_of} ...")
+    summary = run_pipeline(paths, source, as_of)
+    _print_summary(summary)
+    if not summary.published:
+        print(
+            f"Held back: nothing was published (run {summary.run_id}). The last good marts are "
+            f"unchanged in {paths.published_db}. Details: `make ui`, run {summary.run_id}.",
+            file=sys.stderr,
+        )
+        return EXIT_HELD_BACK
+    print()
+    print(company_kpi_table(paths.published_db))
+    print()
+    print(f"Published: {paths.published_db}")
+    return 0
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    from orchestration.report import company_kpi_table
+
+    paths = state_paths(args.home)
+    try:
+        print(company_kpi_table(paths.published_db, months=args.months))
+    except FileNotFoundError as exc:
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crm-kpi", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write a demo Salesforce org as an export folder")
+    generate.add_argument("--out", required=True, help="folder to write the export into")
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--scale", type=float, default=1.0, help="1.0 ≈ 25 reps, 1,500 opportunities")
+    generate.add_argument("--as-of", help="last day of the data, YYYY-MM-DD (default: today, UTC)")
+    generate.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    generate.set_defaults(handler=_generate)
+
+    run = commands.add_parser("run", help="run the whole pipeline and publish the KPI marts")
+    run.add_argument("--source", help="export folder (default: a freshly generated demo org)")
+    run.add_argument("--home", help="state directory (default: $CRM_KPI_HOME or ./.crm_kpi)")
+    run.add_argument("--as-of", help="as-of date, YYYY-MM-DD (default: today, UTC)")
+    run.set_defaults(handler=_run)
+
+    kpis = commands.add_parser("kpis", help="print the company KPIs of the last published marts")
+    kpis.add_argument("--home", help="state directory (default: $CRM_KPI_HOME or ./.crm_kpi)")
+    kpis.add_argument("--months", type=int, default=12)
+    kpis.set_defaults(handler=_kpis)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ValueError as exc:  # bad argument values, e.g. an as-of date that is not a date
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

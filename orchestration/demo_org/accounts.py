@@ -1,0 +1,192 @@
+"""Accounts and contacts: those already in the org, and those created by converting leads.
+
+A converted lead becomes an account, a contact and an opportunity in one transaction, so those three
+records share the conversion timestamp and the lead's owner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from orchestration.demo_org import money, names
+from orchestration.demo_org.clock import DAY, Timeline, audit_stamps, business_time
+from orchestration.demo_org.ids import make_ids
+from orchestration.demo_org.leads import Leads
+from orchestration.demo_org.team import Team
+from orchestration.salesforce.objects import ACCOUNT, CONTACT
+
+# Wide enough that (account, time) pairs sort as one int64 key.
+_TIME_SPAN = 1 << 34
+
+
+@dataclass
+class Accounts:
+    ids: np.ndarray
+    created: np.ndarray
+    owner: np.ndarray  # rep index
+    currency: np.ndarray  # index into money.CURRENCY_CODES
+    name: np.ndarray
+    deleted: np.ndarray
+    of_lead: np.ndarray  # account index of each converted lead (-1 for the others)
+    columns: dict  # descriptive columns, finished into the table once deals are known
+
+
+@dataclass
+class Contacts:
+    ids: np.ndarray
+    created: np.ndarray
+    account: np.ndarray
+    deleted: np.ndarray
+    of_lead: np.ndarray  # contact index of each converted lead (-1 for the others)
+    table: dict
+
+    def pick(self, rng: np.random.Generator, account: np.ndarray, times: np.ndarray) -> np.ndarray:
+        """A live contact of each account that existed at each time; -1 where there is none."""
+        live = np.flatnonzero(~self.deleted)
+        key = self.account[live] * _TIME_SPAN + self.created[live]
+        order = np.argsort(key, kind="stable")
+        live, key = live[order], key[order]
+        first = np.searchsorted(key, account * _TIME_SPAN, side="left")
+        count = np.searchsorted(key, account * _TIME_SPAN + times, side="right") - first
+        chosen = first + (rng.random(account.size) * count).astype(np.int64)
+        return np.where(count > 0, live[np.minimum(chosen, live.size - 1)], -1)
+
+
+def build_accounts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads, scale: float) -> Accounts:
+    target = round(1_500 * scale)
+    conv = np.flatnonzero(leads.converted)
+    n_base = max(target - conv.size, round(0.3 * target))
+    # A third of the existing accounts came in with the org's initial data migration.
+    migrated = rng.random(n_base) < 0.33
+    base_days = np.where(migrated, tl.first_day + rng.integers(0, 3, n_base), tl.sample_days(rng, n_base, 0.3))
+    base_created = tl.clip(business_time(rng, base_days))
+    base_owner = team.pick_reps(rng, tl, base_created)
+    company, _ = names.companies(rng, n_base)
+
+    created = np.concatenate([base_created, leads.converted_at[conv]])
+    owner = np.concatenate([base_owner, leads.owner[conv]])
+    name = np.concatenate([company, leads.company[conv]])
+    industry = np.concatenate([names.pick(rng, names.INDUSTRIES, n_base, names.INDUSTRY_WEIGHTS), leads.industry[conv]])
+    from_lead = np.arange(created.size) >= n_base
+    order = np.argsort(created, kind="stable")
+    created, owner, name, industry, from_lead = (a[order] for a in (created, owner, name, industry, from_lead))
+    n = created.size
+    of_lead = np.full(leads.ids.size, -1)
+    of_lead[conv] = np.argsort(order)[n_base:]
+
+    currency = money.pick_currencies(rng, n)
+    country, state = _billing(rng, currency)
+    revenue_usd = rng.lognormal(np.log(20e6), 1.3, n)
+    employees = np.maximum(1, revenue_usd / rng.uniform(150e3, 400e3, n)).astype(np.int64)
+    revenue = np.round(revenue_usd * money.CONVERSION_RATES[currency], -3)
+    # Accounts entered as duplicates get deleted; those are never the result of a conversion.
+    deleted = ~from_lead & (rng.random(n) < 0.015)
+    # Subsidiaries point at an older, live parent account.
+    parent = (np.arange(n) * rng.random(n)).astype(np.int64)
+    has_parent = (rng.random(n) < 0.05) & (np.arange(n) > 0) & ~deleted[parent]
+    columns = {
+        "Name": name,
+        "Industry": industry,
+        "BillingCountry": country,
+        "BillingState": state,
+        "AnnualRevenue": np.ma.array(revenue, mask=rng.random(n) < 0.1),
+        "NumberOfEmployees": employees,
+        "ParentId": np.ma.array(parent, mask=~has_parent),  # index, mapped to Ids in the table
+        "CurrencyIsoCode": money.codes(currency),
+    }
+    return Accounts(make_ids(ACCOUNT.id_prefix, n, start=52_000_000), created, owner, currency, name,
+                    deleted, of_lead, columns)
+
+
+def _billing(rng: np.random.Generator, currency: np.ndarray) -> tuple[np.ndarray, np.ma.MaskedArray]:
+    n = currency.size
+    country = np.empty(n, dtype=object)
+    for i, code in enumerate(money.CURRENCY_CODES):  # four currencies, not rows
+        rows = currency == i
+        country[rows] = names.pick(rng, names.COUNTRIES_BY_CURRENCY[code], int(rows.sum()))
+    country = country.astype(str)
+    state = names.pick(rng, names.US_STATES, n)
+    return country, np.ma.array(state, mask=country != "United States")
+
+
+def account_table(rng: np.random.Generator, tl: Timeline, team: Team, accounts: Accounts,
+                  has_won: np.ndarray, has_deal: np.ndarray, last_deal_change: np.ndarray) -> dict:
+    """The Account table; Type follows from the account's deals (customers have won one)."""
+    n = accounts.ids.size
+    channel = rng.random(n) < 0.2
+    other = names.pick(rng, ("Channel Partner / Reseller", "Technology Partner", "Other"), n)
+    account_type = np.select(
+        [has_won & channel, has_won, has_deal | (rng.random(n) < 0.85)],
+        ["Customer - Channel", "Customer - Direct", "Prospect"],
+        other,
+    )
+    cols = accounts.columns
+    parent = cols["ParentId"]
+    modified, modstamp = audit_stamps(rng, tl, accounts.created, floor=last_deal_change, deleted=accounts.deleted)
+    return {
+        "Id": accounts.ids,
+        "Name": cols["Name"],
+        "Type": account_type,
+        "Industry": cols["Industry"],
+        "BillingCountry": cols["BillingCountry"],
+        "BillingState": cols["BillingState"],
+        "AnnualRevenue": cols["AnnualRevenue"],
+        "NumberOfEmployees": cols["NumberOfEmployees"],
+        "OwnerId": team.rep_ids[accounts.owner],
+        "ParentId": np.ma.array(accounts.ids[parent.filled(0)], mask=np.ma.getmaskarray(parent)),
+        "CurrencyIsoCode": cols["CurrencyIsoCode"],
+        "IsDeleted": accounts.deleted,
+        "CreatedDate": accounts.created,
+        "LastModifiedDate": modified,
+        "SystemModstamp": modstamp,
+    }
+
+
+def build_contacts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads,
+                   accounts: Accounts, scale: float) -> Contacts:
+    target = round(3_000 * scale)
+    conv = np.flatnonzero(leads.converted)
+    n_other = max(target - conv.size, round(0.3 * target))
+    other_account = rng.integers(0, accounts.ids.size, n_other)
+    # Contacts are added over the account's life, mostly early on.
+    acct_created = accounts.created[other_account]
+    other_created = acct_created + ((tl.latest - acct_created) * rng.random(n_other) ** 2).astype(np.int64)
+    first_o, last_o = names.person_names(rng, n_other)
+    domain_o = np.strings.add(np.strings.replace(np.strings.lower(accounts.name[other_account]), " ", ""), ".example.com")
+    domain_o = np.strings.replace(np.strings.replace(domain_o, ".", "", count=1), "inc.", "inc")
+
+    created = np.concatenate([other_created, leads.converted_at[conv]])
+    account = np.concatenate([other_account, accounts.of_lead[conv]])
+    first = np.concatenate([first_o, leads.first[conv]])
+    last = np.concatenate([last_o, leads.last[conv]])
+    email = np.concatenate([names.emails(first_o, last_o, domain_o), leads.email[conv]])
+    source = np.concatenate([names.pick(rng, names.LEAD_SOURCES, n_other, names.LEAD_SOURCE_WEIGHTS), leads.source[conv]])
+    from_lead = np.arange(created.size) >= n_other
+    order = np.argsort(created, kind="stable")
+    created, account, first, last, email, source, from_lead = (
+        a[order] for a in (created, account, first, last, email, source, from_lead))
+    n = created.size
+    of_lead = np.full(leads.ids.size, -1)
+    of_lead[conv] = np.argsort(order)[n_other:]
+    # Deleting an account deletes its contacts; a few more are deleted on their own.
+    deleted = accounts.deleted[account] | (~from_lead & (rng.random(n) < 0.008))
+    modified, modstamp = audit_stamps(rng, tl, created, deleted=deleted)
+    ids = make_ids(CONTACT.id_prefix, n, start=88_000_000)
+    table = {
+        "Id": ids,
+        "AccountId": accounts.ids[account],
+        "FirstName": first,
+        "LastName": last,
+        "Name": names.full_names(first, last),
+        "Email": email,
+        "Title": names.pick(rng, names.CONTACT_TITLES, n),
+        "LeadSource": source,
+        "OwnerId": team.rep_ids[accounts.owner[account]],
+        "IsDeleted": deleted,
+        "CreatedDate": created,
+        "LastModifiedDate": modified,
+        "SystemModstamp": modstamp,
+    }
+    return Contacts(ids, created, account, deleted, of_lead, table)

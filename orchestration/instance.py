@@ -1,0 +1,39 @@
+"""The Dagster instance of a state directory, shared by `crm-kpi run` and `make ui`."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from orchestration.settings import StatePaths
+
+DAGSTER_YAML = """\
+# Written by crm-kpi. Run history, event logs and compute logs stay in this folder.
+telemetry:
+  enabled: false
+"""
+
+
+def prepare_state(paths: StatePaths) -> None:
+    """Create the state directory and point Dagster and dbt at it (in this process's environment)."""
+    for folder in (paths.home, paths.dagster_home, paths.published_dir, paths.logs):
+        folder.mkdir(parents=True, exist_ok=True)
+    config = paths.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["CRM_KPI_HOME"] = str(paths.home)
+    os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+
+def get_instance(paths: StatePaths) -> dg.DagsterInstance:
+    prepare_state(paths)
+    return dg.DagsterInstance.get()
+
+
+if __name__ == "__main__":  # `python -m orchestration.instance`: used by `make ui`
+    from orchestration.settings import state_paths
+
+    prepare_state(state_paths())
