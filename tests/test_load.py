@@ -1,0 +1,121 @@
+"""Loading export files into typed raw tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from orchestration.salesforce.export import ExportError, find_object_file
+from orchestration.salesforce.load import load_object
+from orchestration.salesforce.objects import OPPORTUNITY, TASK, snake_case
+
+LOADED_AT = dt.datetime(2026, 11, 23, 12, 0, 0)
+
+OPPORTUNITY_HEADER = "Id,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate"
+
+
+def _load(tmp_path, text: str, name: str = "Opportunity.csv", obj=OPPORTUNITY):
+    path = tmp_path / name
+    path.write_text(text)
+    con = duckdb.connect()
+    result = load_object(con, obj, path, LOADED_AT)
+    return con, result
+
+
+def test_snake_case_maps_api_names_to_fivetran_columns():
+    assert snake_case("SystemModstamp") == "system_modstamp"
+    assert snake_case("CallDurationInSeconds") == "call_duration_in_seconds"
+    assert snake_case("Region__c") == "region_c"
+    assert snake_case("stage_name") == "stage_name"
+
+
+def test_camel_case_headers_load_as_typed_snake_case_columns(tmp_path):
+    con, result = _load(
+        tmp_path,
+        OPPORTUNITY_HEADER + "\n"
+        "0061x00000AbCdEAAV,0051x000001ZzZzAAK,Closed Won,1200.50,2025-03-31,true,1,"
+        "2025-03-05T14:22:10.000Z\n",
+    )
+    row = con.execute(
+        "select id, amount, close_date, is_closed, is_won, created_date, _loaded_at from raw.opportunity"
+    ).fetchall()
+    assert result.rows == 1
+    assert row == [(
+        "0061x00000AbCdEAAV", Decimal("1200.50"), dt.date(2025, 3, 31), True, True,
+        dt.datetime(2025, 3, 5, 14, 22, 10), LOADED_AT,
+    )]
+
+
+def test_snake_case_headers_are_accepted_too(tmp_path):
+    con, _ = _load(
+        tmp_path,
+        "id,owner_id,stage_name,amount,close_date,is_closed,is_won,created_date\n"
+        "006A,005A,Prospecting,10,2025-01-01,false,false,2024-12-01 08:00:00\n",
+    )
+    assert con.execute("select stage_name, created_date from raw.opportunity").fetchall() == [
+        ("Prospecting", dt.datetime(2024, 12, 1, 8, 0, 0))
+    ]
+
+
+def test_datetimes_with_offsets_are_converted_to_utc(tmp_path):
+    con, _ = _load(
+        tmp_path,
+        OPPORTUNITY_HEADER + "\n006A,005A,Prospecting,,2025-01-01,0,0,2025-03-05T14:22:10+02:00\n",
+    )
+    assert con.execute("select created_date, amount from raw.opportunity").fetchall() == [
+        (dt.datetime(2025, 3, 5, 12, 22, 10), None)
+    ]
+
+
+def test_missing_optional_columns_become_null_and_unknown_columns_are_kept(tmp_path):
+    con, result = _load(
+        tmp_path,
+        OPPORTUNITY_HEADER + ",Region__c\n006A,005A,Prospecting,5,2025-01-01,0,0,2025-01-01T00:00:00Z,EMEA\n",
+    )
+    assert "Probability" in result.missing_optional_columns
+    assert result.extra_columns == ["region_c"]
+    assert con.execute("select probability, region_c from raw.opportunity").fetchall() == [(None, "EMEA")]
+
+
+def test_a_missing_required_column_names_the_file_and_the_column(tmp_path):
+    with pytest.raises(ExportError, match=r"Opportunity\.csv: required column\(s\) StageName missing"):
+        _load(tmp_path, "Id,OwnerId,Amount,CloseDate,IsClosed,IsWon,CreatedDate\n")
+
+
+def test_a_value_that_breaks_its_type_names_the_file_column_and_rule(tmp_path):
+    with pytest.raises(ExportError) as caught:
+        _load(tmp_path, OPPORTUNITY_HEADER + "\n006A,005A,Prospecting,5,abc,0,0,2025-01-01T00:00:00Z\n")
+    message = str(caught.value)
+    assert "Opportunity.csv" in message and "column CloseDate" in message
+    assert "must be a date" in message and "'abc'" in message
+
+
+def test_an_unreadable_file_is_a_clear_error(tmp_path):
+    (tmp_path / "Opportunity.csv").write_bytes(b"\x00\x01\x02\xff" * 100)
+    with pytest.raises(ExportError, match="Opportunity.csv"):
+        load_object(duckdb.connect(), OPPORTUNITY, tmp_path / "Opportunity.csv", LOADED_AT)
+
+
+def test_a_missing_object_loads_as_an_empty_table_with_its_full_schema():
+    con = duckdb.connect()
+    result = load_object(con, TASK, None, LOADED_AT)
+    columns = [r[0] for r in con.execute("describe raw.task").fetchall()]
+    assert result.rows == 0
+    assert columns == [f.column for f in TASK.fields] + ["_loaded_at"]
+
+
+def test_export_files_are_found_case_insensitively(tmp_path):
+    (tmp_path / "opportunity.csv").write_text("x")
+    (tmp_path / "OpportunityHistory.csv.gz").write_bytes(b"")
+    assert find_object_file(tmp_path, OPPORTUNITY).name == "opportunity.csv"
+    assert find_object_file(tmp_path, TASK) is None
+
+
+def test_two_files_for_one_object_are_refused(tmp_path):
+    (tmp_path / "Opportunity.csv").write_text("x")
+    (tmp_path / "opportunity.parquet").write_text("x")
+    with pytest.raises(ExportError, match="several files hold Opportunity"):
+        find_object_file(tmp_path, OPPORTUNITY)
