@@ -11,8 +11,8 @@
 {#- A ratio that is NULL, never 0, when its denominator is 0 or NULL. -#}
 {% macro safe_divide(numerator, denominator) -%}
     case
-        when coalesce({{ denominator }}, 0) = 0 then null
-        else cast({{ numerator }} as {{ type_double() }}) / {{ denominator }}
+        when coalesce(({{ denominator }}), 0) = 0 then null
+        else cast(({{ numerator }}) as {{ type_double() }}) / ({{ denominator }})
     end
 {%- endmacro %}
 

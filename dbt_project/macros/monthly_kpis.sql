@@ -154,7 +154,8 @@ final as (
             as avg_deal_size,
         closed_measures.avg_sales_cycle_days,
         cast(coalesce(quota_measures.quota_amount, 0) as {{ type_double() }}) as quota_amount,
-        {{ safe_divide('closed_measures.bookings_amount', 'quota_measures.quota_amount') }}
+        -- an owner with quota but no closed deal has attained 0, not NULL
+        {{ safe_divide('coalesce(closed_measures.bookings_amount, 0)', 'quota_measures.quota_amount') }}
             as quota_attainment
     from grain
     {%- for measures in ['lead_measures', 'created_measures', 'closed_measures', 'quota_measures'] %}

@@ -28,6 +28,7 @@ class Accounts:
     owner: np.ndarray  # rep index
     currency: np.ndarray  # index into money.CURRENCY_CODES
     name: np.ndarray
+    domain: np.ndarray
     deleted: np.ndarray
     of_lead: np.ndarray  # account index of each converted lead (-1 for the others)
     columns: dict  # descriptive columns, finished into the table once deals are known
@@ -63,15 +64,17 @@ def build_accounts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Le
     base_days = np.where(migrated, tl.first_day + rng.integers(0, 3, n_base), tl.sample_days(rng, n_base, 0.3))
     base_created = tl.clip(business_time(rng, base_days))
     base_owner = team.pick_reps(rng, tl, base_created)
-    company, _ = names.companies(rng, n_base)
+    company, domain = names.companies(rng, n_base)
 
     created = np.concatenate([base_created, leads.converted_at[conv]])
     owner = np.concatenate([base_owner, leads.owner[conv]])
     name = np.concatenate([company, leads.company[conv]])
+    domain = np.concatenate([domain, leads.domain[conv]])
     industry = np.concatenate([names.pick(rng, names.INDUSTRIES, n_base, names.INDUSTRY_WEIGHTS), leads.industry[conv]])
     from_lead = np.arange(created.size) >= n_base
     order = np.argsort(created, kind="stable")
-    created, owner, name, industry, from_lead = (a[order] for a in (created, owner, name, industry, from_lead))
+    created, owner, name, domain, industry, from_lead = (
+        a[order] for a in (created, owner, name, domain, industry, from_lead))
     n = created.size
     of_lead = np.full(leads.ids.size, -1)
     of_lead[conv] = np.argsort(order)[n_base:]
@@ -82,7 +85,7 @@ def build_accounts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Le
     employees = np.maximum(1, revenue_usd / rng.uniform(150e3, 400e3, n)).astype(np.int64)
     revenue = np.round(revenue_usd * money.CONVERSION_RATES[currency], -3)
     # Accounts entered as duplicates get deleted; those are never the result of a conversion.
-    deleted = ~from_lead & (rng.random(n) < 0.015)
+    deleted = ~from_lead & (rng.random(n) < 0.03)
     # Subsidiaries point at an older, live parent account.
     parent = (np.arange(n) * rng.random(n)).astype(np.int64)
     has_parent = (rng.random(n) < 0.05) & (np.arange(n) > 0) & ~deleted[parent]
@@ -97,7 +100,7 @@ def build_accounts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Le
         "CurrencyIsoCode": money.codes(currency),
     }
     return Accounts(make_ids(ACCOUNT.id_prefix, n, start=52_000_000), created, owner, currency, name,
-                    deleted, of_lead, columns)
+                    domain, deleted, of_lead, columns)
 
 
 def _billing(rng: np.random.Generator, currency: np.ndarray) -> tuple[np.ndarray, np.ma.MaskedArray]:
@@ -154,8 +157,7 @@ def build_contacts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Le
     acct_created = accounts.created[other_account]
     other_created = acct_created + ((tl.latest - acct_created) * rng.random(n_other) ** 2).astype(np.int64)
     first_o, last_o = names.person_names(rng, n_other)
-    domain_o = np.strings.add(np.strings.replace(np.strings.lower(accounts.name[other_account]), " ", ""), ".example.com")
-    domain_o = np.strings.replace(np.strings.replace(domain_o, ".", "", count=1), "inc.", "inc")
+    domain_o = accounts.domain[other_account]
 
     created = np.concatenate([other_created, leads.converted_at[conv]])
     account = np.concatenate([other_account, accounts.of_lead[conv]])

@@ -135,7 +135,7 @@ def _touch_schedule(rng, tl, created, first_touch, n_touch, converted, converted
     keep = time <= tl.latest
     lead, time, rank = lead[keep], time[keep], rank[keep]
     # Data-entry mistakes: the activity is dated before the lead existed. KPIs must ignore them.
-    backdated = (rng.random(lead.size) < 0.01) & (rank > 0)
+    backdated = (rng.random(lead.size) < 0.018) & (rank > 0)
     time = np.where(backdated, created[lead] - rng.integers(HOUR, 3 * DAY, lead.size), time)
     return lead, time
 

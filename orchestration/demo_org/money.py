@@ -32,9 +32,13 @@ def codes(currency: np.ndarray) -> np.ndarray:
 
 def local_amount(usd: np.ndarray, currency: np.ndarray) -> np.ndarray:
     """USD amounts restated in each row's currency, rounded the way a rep would quote them."""
+    return round_local(usd * CONVERSION_RATES[currency], currency)
+
+
+def round_local(amount: np.ndarray, currency: np.ndarray) -> np.ndarray:
+    """Amounts in their own currency rounded to a quotable step (never to zero)."""
     step = _ROUND_TO[currency]
-    amount = np.maximum(np.round(usd * CONVERSION_RATES[currency] / step), 1) * step
-    return np.round(amount, 2)
+    return np.round(np.maximum(np.round(amount / step), 1) * step, 2)
 
 
 def currency_types(rng: np.random.Generator, tl: Timeline) -> dict[str, np.ndarray]:

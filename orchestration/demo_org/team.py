@@ -35,7 +35,7 @@ class Team:
 
     @property
     def win_rate(self) -> np.ndarray:
-        return np.clip(0.27 + 0.07 * self.skill, 0.10, 0.50)
+        return np.clip(0.30 + 0.07 * self.skill, 0.12, 0.55)
 
     @property
     def deal_size(self) -> np.ndarray:

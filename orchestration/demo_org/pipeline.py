@@ -1,0 +1,177 @@
+"""Opportunities: where deals come from, how long they take, how they end and what they are worth.
+
+A deal either comes from a lead conversion (created at the conversion, owned by the lead's owner)
+or is opened directly on an existing account. A deal whose expected close date has passed by as_of
+is closed, won at its owner's win rate; the rest are open, with a stage that reflects how far along
+they are and an expected close date in the next six months.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from orchestration.demo_org import money, names
+from orchestration.demo_org.accounts import Accounts
+from orchestration.demo_org.campaigns import Campaigns
+from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, business_time, quarter_end_push
+from orchestration.demo_org.ids import make_ids
+from orchestration.demo_org.leads import Leads
+from orchestration.demo_org.team import Team
+from orchestration.salesforce.objects import DEFAULT_STAGES, OPPORTUNITY
+
+STAGE_NAMES = np.array([s[0] for s in DEFAULT_STAGES])
+STAGE_PROBABILITY = np.array([s[1] for s in DEFAULT_STAGES], dtype=float)
+STAGE_IS_CLOSED = np.array([s[3] for s in DEFAULT_STAGES])
+STAGE_IS_WON = np.array([s[4] for s in DEFAULT_STAGES])
+# ForecastCategory holds Salesforce's API value, ForecastCategoryName its label ("Forecast" is
+# labelled "Commit"). The stage table may give either; both columns are derived from it.
+_CATEGORY_LABEL = {"Pipeline": "Pipeline", "BestCase": "Best Case", "MostLikely": "Most Likely",
+                   "Forecast": "Commit", "Closed": "Closed", "Omitted": "Omitted"}
+_CATEGORY_API = {label: api for api, label in _CATEGORY_LABEL.items()}
+FORECAST_CATEGORY = np.array([_CATEGORY_API.get(s[2], s[2]) for s in DEFAULT_STAGES])
+FORECAST_CATEGORY_NAME = np.array([_CATEGORY_LABEL[c] for c in FORECAST_CATEGORY])
+OPEN_STAGES = np.flatnonzero(~STAGE_IS_CLOSED)
+WON_STAGE = int(np.flatnonzero(STAGE_IS_CLOSED & STAGE_IS_WON)[0])
+LOST_STAGE = int(np.flatnonzero(STAGE_IS_CLOSED & ~STAGE_IS_WON)[0])
+MAX_FUTURE_DAYS = 183  # open deals are expected to close within about six months
+
+OPPORTUNITY_TYPES = ("New Customer", "Existing Customer - Upgrade", "Existing Customer - Replacement",
+                     "Existing Customer - Downgrade")
+
+
+@dataclass
+class Opportunities:
+    ids: np.ndarray
+    created: np.ndarray
+    owner: np.ndarray  # rep index
+    account: np.ndarray
+    currency: np.ndarray  # index into money.CURRENCY_CODES
+    amount: np.ma.MaskedArray  # in the deal's currency
+    stage: np.ndarray  # index into DEFAULT_STAGES, the current stage
+    reached: np.ndarray  # furthest open stage the deal got to
+    close_day: np.ndarray
+    last_change: np.ndarray  # the last stage change (for closed deals: the close)
+    fresh_at: np.ma.MaskedArray  # an update on the as_of day (amount/close date), where there is one
+    deleted: np.ndarray
+    of_lead: np.ndarray  # opportunity index of each converted lead (-1 for the others)
+    table: dict
+
+
+def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads,
+                        accounts: Accounts, campaigns: Campaigns, scale: float) -> Opportunities:
+    conv = np.flatnonzero(leads.converted)
+    target = round(1_500 * scale)
+    n_direct = max(target - conv.size, round(0.3 * target))
+
+    # Direct deals open on a live account that already existed.
+    d_created = tl.clip(business_time(rng, tl.sample_days(rng, n_direct, growth=0.4)))
+    live = np.flatnonzero(~accounts.deleted)
+    existing = np.searchsorted(accounts.created[live], d_created, side="right")
+    d_created = np.where(existing > 0, d_created, tl.clip(accounts.created[live[0]] + HOUR))
+    d_account = live[(rng.random(n_direct) * np.maximum(existing, 1)).astype(np.int64)]
+    keep_owner = (rng.random(n_direct) < 0.8) & team.is_active(tl, accounts.owner[d_account], d_created)
+    d_owner = np.where(keep_owner, accounts.owner[d_account], team.pick_reps(rng, tl, d_created))
+    d_campaign = np.where(rng.random(n_direct) < 0.1, campaigns.running_at(d_created), -1)
+    d_source = np.where(d_campaign >= 0, campaigns.lead_source[d_campaign],
+                        names.pick(rng, names.LEAD_SOURCES, n_direct, names.LEAD_SOURCE_WEIGHTS))
+    d_type = names.pick(rng, OPPORTUNITY_TYPES, n_direct, (35, 40, 15, 10))
+
+    created = np.concatenate([d_created, leads.converted_at[conv]])
+    owner = np.concatenate([d_owner, leads.owner[conv]])
+    account = np.concatenate([d_account, accounts.of_lead[conv]])
+    campaign = np.concatenate([d_campaign, leads.campaign[conv]])
+    source = np.concatenate([d_source, leads.source[conv]])
+    opp_type = np.concatenate([d_type, np.full(conv.size, OPPORTUNITY_TYPES[0])])
+    from_lead = np.arange(created.size) >= n_direct
+    order = np.argsort(created, kind="stable")
+    created, owner, account, campaign, source, opp_type, from_lead = (
+        a[order] for a in (created, owner, account, campaign, source, opp_type, from_lead))
+    n = created.size
+    of_lead = np.full(leads.ids.size, -1)
+    of_lead[conv] = np.argsort(order)[n_direct:]
+    skill = team.skill[owner]
+
+    # Outcome and timing. Better reps win more and a little faster; lost deals die sooner.
+    won = rng.random(n) < team.win_rate[owner]
+    cycle_days = rng.lognormal(np.log(75) - 0.1 * skill, 0.6).clip(3, 365)
+    cycle_days *= np.where(won, 1.0, rng.uniform(0.4, 1.0, n))
+    expected_day = (created + (cycle_days * DAY).astype(np.int64)) // DAY
+    closed = expected_day <= tl.last_day
+    close_day = quarter_end_push(rng, expected_day, 0.3, tl.last_day)
+    close_ts = tl.clip(np.maximum(business_time(rng, close_day), created + HOUR))
+    # Open deals: the expected close is in the future, bunched at quarter ends too.
+    future = np.where(expected_day - tl.last_day > MAX_FUTURE_DAYS,
+                      tl.last_day + rng.integers(1, MAX_FUTURE_DAYS + 1, n), expected_day)
+    future = quarter_end_push(rng, future, 0.4, tl.last_day + MAX_FUTURE_DAYS)
+    close_day = np.where(closed, close_ts // DAY, future)
+
+    progress = (tl.latest - created) / np.maximum(expected_day * DAY - created, DAY)
+    open_stage = np.clip(np.floor(progress * OPEN_STAGES.size + rng.normal(0, 1, n)), 0, OPEN_STAGES.size - 1)
+    stage = np.where(closed, np.where(won, WON_STAGE, LOST_STAGE), OPEN_STAGES[open_stage.astype(int)])
+    # How far a deal got before it closed: won deals went (nearly) all the way, lost ones anywhere.
+    won_reach = OPEN_STAGES[-1] - rng.choice(3, n, p=[0.7, 0.2, 0.1])
+    lost_reach = OPEN_STAGES[rng.choice(OPEN_STAGES.size, n, p=_lost_reach_weights())]
+    reached = np.where(closed, np.where(won, won_reach, lost_reach), stage)
+
+    elapsed = tl.latest - created
+    moved = created + (elapsed * rng.uniform(0.3, 1.0, n)).astype(np.int64)
+    last_change = np.where(closed, close_ts, np.where(reached > 0, moved, created))
+    deleted = ~from_lead & (rng.random(n) < 0.025)
+    # A few open deals were updated on the as_of day, so the pipeline looks current.
+    open_live = np.flatnonzero(~closed & ~deleted)
+    fresh = np.zeros(n, bool)
+    if open_live.size:
+        fresh[rng.choice(open_live, max(1, round(0.06 * open_live.size)), replace=False)] = True
+    today = np.maximum(tl.last_day * DAY + rng.integers(0, DAY, n), last_change + 1)
+    fresh_at = np.ma.array(tl.clip(today), mask=~fresh)
+
+    currency = accounts.currency[account]
+    usd = rng.lognormal(np.log(60_000), 0.75, n) * team.deal_size[owner]
+    amount = np.ma.array(money.local_amount(usd, currency), mask=rng.random(n) < 0.03)
+    modified, modstamp = audit_stamps(rng, tl, created, floor=fresh_at.filled(0).clip(last_change),
+                                      deleted=deleted, edit_share=0.4)
+    product = names.pick(rng, names.DEAL_PRODUCTS, n)
+    ids = make_ids(OPPORTUNITY.id_prefix, n, start=64_000_000)
+    table = {
+        "Id": ids,
+        "Name": np.strings.add(np.strings.add(accounts.name[account], " - "), product),
+        "AccountId": accounts.ids[account],
+        "OwnerId": team.rep_ids[owner],
+        "StageName": STAGE_NAMES[stage],
+        "Amount": amount,
+        "Probability": STAGE_PROBABILITY[stage],
+        "CloseDate": close_day,
+        "Type": opp_type,
+        "LeadSource": source,
+        "ForecastCategory": FORECAST_CATEGORY[stage],
+        "ForecastCategoryName": FORECAST_CATEGORY_NAME[stage],
+        "IsClosed": STAGE_IS_CLOSED[stage],
+        "IsWon": STAGE_IS_WON[stage],
+        "CampaignId": np.ma.array(campaigns.ids[np.maximum(campaign, 0)], mask=campaign < 0),
+        "CurrencyIsoCode": money.codes(currency),
+        "IsDeleted": deleted,
+        "CreatedDate": created,
+        "LastModifiedDate": modified,
+        "SystemModstamp": modstamp,
+    }
+    return Opportunities(ids, created, owner, account, currency, amount, stage, reached, close_day, last_change,
+                         fresh_at, deleted, of_lead, table)
+
+
+def _lost_reach_weights() -> np.ndarray:
+    """Lost deals mostly die early in the funnel."""
+    w = np.linspace(1.0, 0.25, OPEN_STAGES.size)
+    return w / w.sum()
+
+
+def account_rollup(opps: Opportunities, n_accounts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per account: has a live won deal, has any live deal, and its latest win (which updated it)."""
+    live = ~opps.deleted
+    is_won = live & STAGE_IS_WON[opps.stage]
+    has_won = np.bincount(opps.account[is_won], minlength=n_accounts) > 0
+    has_deal = np.bincount(opps.account[live], minlength=n_accounts) > 0
+    last_win = np.zeros(n_accounts, np.int64)
+    np.maximum.at(last_win, opps.account[is_won], opps.last_change[is_won])
+    return has_won, has_deal, last_win

@@ -1,0 +1,56 @@
+"""The Dagster code location loads and forms one connected lineage with its checks attached."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.defs.jobs import PIPELINE_JOB_NAME
+from orchestration.salesforce.objects import OBJECTS
+
+
+@pytest.fixture(scope="module")
+def asset_graph(tmp_path_factory):
+    import os
+
+    os.environ["CRM_KPI_HOME"] = str(tmp_path_factory.mktemp("defs_home"))
+    from orchestration.definitions import build_defs
+
+    defs = build_defs()
+    defs.resolve_job_def(PIPELINE_JOB_NAME)  # the job resolves against the graph
+    return defs.resolve_asset_graph()
+
+
+def _key(*parts: str) -> dg.AssetKey:
+    return dg.AssetKey(list(parts))
+
+
+def test_every_salesforce_object_has_a_raw_asset_in_the_ingest_group(asset_graph):
+    for obj in OBJECTS:
+        node = asset_graph.get(_key("raw", obj.table))
+        assert node.group_name == "ingest"
+
+
+def test_raw_assets_feed_the_dbt_staging_models(asset_graph):
+    for obj in OBJECTS:
+        staging = _key("staging", f"stg_salesforce__{obj.table}")
+        assert _key("raw", obj.table) in asset_graph.get(staging).parent_keys
+
+
+def test_the_published_marts_descend_from_every_raw_object(asset_graph):
+    ancestors = asset_graph.upstream_key_iterator(_key("published", "crm_kpis"))
+    upstream = set(ancestors)
+    for key in (_key("marts", "kpi_rep_monthly"), _key("marts", "kpi_company_monthly"),
+                _key("raw", "opportunity"), _key("raw", "lead"), _key("raw", "task")):
+        assert key in upstream
+
+
+def test_the_opportunity_suite_is_a_blocking_check_on_raw_opportunity(asset_graph):
+    check = dg.AssetCheckKey(_key("raw", "opportunity"), "opportunity_expectations")
+    assert check in asset_graph.asset_check_keys
+    assert asset_graph.get_check_spec(check).blocking
+
+
+def test_dbt_tests_appear_as_asset_checks_on_the_marts(asset_graph):
+    names = {c.name for c in asset_graph.asset_check_keys if c.asset_key == _key("marts", "kpi_rep_monthly")}
+    assert "unique_combination_of_columns_kpi_rep_monthly_month__owner_id" in names

@@ -1,0 +1,101 @@
+"""The whole pipeline through Dagster: generate → run → published marts, and a held-back run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.cli import main
+from orchestration.demo_org import generate_org
+from tests.kpi_reference import reference_kpis
+
+AS_OF = dt.date(2026, 11, 20)
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A small demo org run through the whole pipeline once, shared by the tests of this module."""
+    root = tmp_path_factory.mktemp("e2e")
+    export, home = root / "export", root / "home"
+    generate_org(export, as_of=AS_OF, seed=7, scale=0.1)
+    exit_code = main(["run", "--source", str(export), "--home", str(home), "--as-of", AS_OF.isoformat()])
+    return {"export": export, "home": home, "db": home / "published" / "crm_kpis.duckdb", "exit": exit_code}
+
+
+def _mart(db, name: str) -> pd.DataFrame:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f"select * from {name}").df()
+
+
+def _assert_frames_match(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str]) -> None:
+    actual = actual.sort_values(keys).reset_index(drop=True)
+    expected = expected[list(actual.columns)].sort_values(keys).reset_index(drop=True)
+    actual["month"] = pd.to_datetime(actual["month"]).dt.date
+    assert len(actual) == len(expected)
+    pd.testing.assert_frame_equal(actual, expected, check_dtype=False, rtol=0, atol=1e-6)
+
+
+def test_a_clean_run_exits_zero_and_publishes_both_marts(published):
+    assert published["exit"] == 0
+    with duckdb.connect(str(published["db"]), read_only=True) as con:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        company_rows = con.execute("select count(*) from kpi_company_monthly").fetchall()[0][0]
+    assert {"kpi_rep_monthly", "kpi_company_monthly"} <= tables
+    assert company_rows >= 24  # about two years of history, no gaps
+
+
+def test_the_rep_mart_equals_an_independent_pandas_computation(published):
+    expected, _ = reference_kpis(published["export"], AS_OF)
+    _assert_frames_match(_mart(published["db"], "kpi_rep_monthly"), expected, ["month", "owner_id"])
+
+
+def test_the_company_mart_equals_an_independent_pandas_computation(published):
+    _, expected = reference_kpis(published["export"], AS_OF)
+    _assert_frames_match(_mart(published["db"], "kpi_company_monthly"), expected, ["month"])
+
+
+def test_the_company_mart_is_the_sum_of_the_rep_mart(published):
+    rep = _mart(published["db"], "kpi_rep_monthly")
+    company = _mart(published["db"], "kpi_company_monthly").set_index("month")
+    additive = ["leads_created", "opportunities_created", "opportunities_won", "bookings_amount", "quota_amount"]
+    summed = rep.groupby("month")[additive].sum().reindex(company.index, fill_value=0)
+    pd.testing.assert_frame_equal(summed, company[additive], check_dtype=False, atol=1e-6)
+    assert company["bookings_amount"].sum() > 0
+
+
+def test_a_failing_blocking_check_holds_the_run_back_and_leaves_the_published_file_untouched(
+    published, tmp_path, capsys
+):
+    before = published["db"].read_bytes()
+    export = tmp_path / "export"
+    shutil.copytree(published["export"], export)
+    opportunities = pd.read_csv(export / "Opportunity.csv", dtype=str, keep_default_na=False)
+    opportunities.loc[0, "Amount"] = "-500.00"
+    opportunities.to_csv(export / "Opportunity.csv", index=False)
+
+    exit_code = main(["run", "--source", str(export), "--home", str(published["home"]), "--as-of", AS_OF.isoformat()])
+
+    output = capsys.readouterr()
+    assert exit_code == 1
+    assert "raw/opportunity · opportunity_expectations" in output.out
+    assert "expect_column_values_to_be_between(amount" in output.out
+    assert "Held back" in output.err
+    assert published["db"].read_bytes() == before
+
+
+def test_kpis_prints_the_published_company_kpis(published, capsys):
+    assert main(["kpis", "--home", str(published["home"]), "--months", "3"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split()[:3] == ["month", "leads", "contacted"]
+    assert len(lines) == 2 + 3
+    assert lines[-1].split()[0] == "2026-11-01"
+
+
+def test_run_on_a_folder_that_does_not_exist_is_a_clear_error(tmp_path, capsys):
+    assert main(["run", "--source", str(tmp_path / "nope"), "--home", str(tmp_path / "h")]) == 2
+    assert "no such export folder" in capsys.readouterr().err
