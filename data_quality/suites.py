@@ -12,7 +12,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 # 15 or 18 characters of [0-9A-Za-z]: the shape of every Salesforce record Id.
-SALESFORCE_ID_REGEX = r"^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$"
+SALESFORCE_ID_REGEX = r"^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$"
 
 
 def opportunity_suite(stages: Sequence[str]) -> gx.ExpectationSuite:

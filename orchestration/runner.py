@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ PUBLISHED_KEY = dg.AssetKey(["published", "crm_kpis"])
 class RunSummary:
     run_id: str
     published: bool
+    log_file: Path | None = None  # what dbt and the libraries printed during the run
     failures: list[str] = field(default_factory=list)  # failed steps, with their error message
     failed_checks: list[str] = field(default_factory=list)
     passed_checks: int = 0
@@ -83,10 +85,15 @@ def run_pipeline(
         # The CLI prints its own summary; the full event log is in the Dagster instance.
         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
     }
-    result = job.execute_in_process(
-        run_config=run_config,
-        instance=instance,
-        raise_on_error=False,
-        tags={"crm_kpi/source": str(source), "crm_kpi/as_of": as_of.isoformat(), **(tags or {})},
-    )
-    return summarize(result)
+    log_file = paths.logs / "last_run.log"
+    # dagster-dbt echoes every dbt log line to stdout: keep it in the log file, not on the terminal.
+    with open(log_file, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        result = job.execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            raise_on_error=False,
+            tags={"crm_kpi/source": str(source), "crm_kpi/as_of": as_of.isoformat(), **(tags or {})},
+        )
+    summary = summarize(result)
+    summary.log_file = log_file
+    return summary

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from orchestration.demo_org import money, names
-from orchestration.demo_org.clock import DAY, Timeline, audit_stamps, business_time
+from orchestration.demo_org.clock import Timeline, audit_stamps, business_time, pick_rows
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.leads import Leads
 from orchestration.demo_org.team import Team
@@ -85,7 +85,7 @@ def build_accounts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Le
     employees = np.maximum(1, revenue_usd / rng.uniform(150e3, 400e3, n)).astype(np.int64)
     revenue = np.round(revenue_usd * money.CONVERSION_RATES[currency], -3)
     # Accounts entered as duplicates get deleted; those are never the result of a conversion.
-    deleted = ~from_lead & (rng.random(n) < 0.03)
+    deleted = pick_rows(rng, 0.03, ~from_lead)
     # Subsidiaries point at an older, live parent account.
     parent = (np.arange(n) * rng.random(n)).astype(np.int64)
     has_parent = (rng.random(n) < 0.05) & (np.arange(n) > 0) & ~deleted[parent]
@@ -173,7 +173,7 @@ def build_contacts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Le
     of_lead = np.full(leads.ids.size, -1)
     of_lead[conv] = np.argsort(order)[n_other:]
     # Deleting an account deletes its contacts; a few more are deleted on their own.
-    deleted = accounts.deleted[account] | (~from_lead & (rng.random(n) < 0.008))
+    deleted = accounts.deleted[account] | pick_rows(rng, 0.008, ~from_lead)
     modified, modstamp = audit_stamps(rng, tl, created, deleted=deleted)
     ids = make_ids(CONTACT.id_prefix, n, start=88_000_000)
     table = {

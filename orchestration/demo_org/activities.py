@@ -11,7 +11,7 @@ import numpy as np
 
 from orchestration.demo_org import names
 from orchestration.demo_org.accounts import Accounts, Contacts
-from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps
+from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, pick_rows
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.leads import Leads
 from orchestration.demo_org.pipeline import Opportunities
@@ -48,7 +48,8 @@ def build_activities(rng: np.random.Generator, tl: Timeline, team: Team, leads: 
     start = -(-src["time"] // (15 * 60)) * (15 * 60)  # meetings start on a quarter hour
     as_event = (rng.random(start.size) < _EVENT_SHARE[src["source"]]) & ~first_lead_touch
     as_event &= start + 90 * 60 <= tl.latest  # a meeting has to be over by as_of
-    deleted = src["parent_deleted"] | (rng.random(start.size) < 0.01)
+    deleted = src["parent_deleted"]
+    deleted |= pick_rows(rng, 0.005, ~as_event) | pick_rows(rng, 0.005, as_event)
     tasks = _tasks(rng, tl, team, {k: v[~as_event] for k, v in src.items()}, deleted[~as_event])
     events = _events(rng, tl, team, {k: v[as_event] for k, v in src.items()}, start[as_event], deleted[as_event])
     return tasks, events

@@ -119,9 +119,10 @@ def build_members(
     is_lead = np.arange(campaign.size) < n_lead
     lead_row = np.concatenate([sourced, nurtured, np.zeros(contacts.size, int)])
     contact_row = np.concatenate([np.zeros(n_lead, int), contacts])
-    responded = np.concatenate([np.ones(sourced.size, bool), rng.random(nurtured.size + contacts.size) < 0.12])
-    responded_at = tl.clip(created + np.where(is_lead & (np.arange(campaign.size) < sourced.size), 0,
-                                              rng.exponential(3 * DAY, campaign.size).astype(np.int64)))
+    from_response = np.arange(campaign.size) < sourced.size
+    responded_at = created + np.where(from_response, 0, rng.exponential(3 * DAY, campaign.size).astype(np.int64))
+    # A response that would come after as_of has not come yet.
+    responded = (from_response | (rng.random(campaign.size) < 0.12)) & (responded_at <= tl.latest)
     parent_deleted = np.where(is_lead, lead_deleted[lead_row], contact_deleted[contact_row])
     deleted = parent_deleted | (rng.random(campaign.size) < 0.005)
     modified, modstamp = audit_stamps(rng, tl, created, floor=np.where(responded, responded_at, created),

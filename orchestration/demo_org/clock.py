@@ -135,7 +135,8 @@ def audit_stamps(
     n = created.size
     edited = rng.random(n) < edit_share
     lag = np.where(edited, rng.exponential(mean_edit_days * DAY, n), 0).astype(np.int64)
-    modified = created + lag
+    # An edit that would fall after as_of has not happened yet.
+    modified = np.where(created + lag <= tl.latest, created + lag, created)
     if floor is not None:
         modified = np.maximum(modified, floor)
     modified = tl.clip(modified)
@@ -144,8 +145,8 @@ def audit_stamps(
         today = tl.last_day * DAY + rng.integers(0, DAY, fresh.size)
         modified[fresh] = np.maximum(modified[fresh], np.minimum(today, tl.latest))
     # Background jobs (sharing recalculation, rollups) bump only the system stamp.
-    bumped = rng.random(n) < 0.1
-    modstamp = tl.clip(modified + np.where(bumped, rng.integers(1, 900, n), 0))
+    bumped = modified + np.where(rng.random(n) < 0.1, rng.integers(1, 900, n), 0)
+    modstamp = np.where(bumped <= tl.latest, bumped, modified)
     if deleted is not None:
         deleted_at = modstamp + (rng.random(n) * (tl.latest - modstamp)).astype(np.int64)
         modified = np.where(deleted, deleted_at, modified)
@@ -153,7 +154,12 @@ def audit_stamps(
     return modified, modstamp
 
 
-def pick_rows(rng: np.random.Generator, n: int, share: float, eligible: np.ndarray | None = None):
-    """A boolean mask selecting about `share` of `n` rows, only among `eligible` ones."""
-    mask = rng.random(n) < share
-    return mask if eligible is None else mask & eligible
+def pick_rows(rng: np.random.Generator, share: float, eligible: np.ndarray) -> np.ndarray:
+    """About `share` of the `eligible` rows, and at least one if any is eligible.
+
+    Used for the rare cases (deletions, missing amounts) so that even a tiny org shows them.
+    """
+    mask = eligible & (rng.random(eligible.size) < share)
+    if not mask.any() and eligible.any():
+        mask[rng.choice(np.flatnonzero(eligible))] = True
+    return mask

@@ -76,7 +76,8 @@ def build_history(rng: np.random.Generator, tl: Timeline, team: Team, opps: Oppo
     amount = np.where(last_row, final_amount, drift)
     amount_null = np.ma.getmaskarray(opps.amount)[opp]
     slip = ((1 - u.clip(0, 1)) * rng.uniform(0, 45, opp.size)).astype(np.int64)
-    close_day = np.where(last_row, opps.close_day[opp], np.maximum(opps.close_day[opp] - slip, time // DAY))
+    # Earlier expectations were earlier (deals slip), but always at least a week out at the time.
+    close_day = np.where(last_row, opps.close_day[opp], np.maximum(opps.close_day[opp] - slip, time // DAY + 7))
     probability = STAGE_PROBABILITY[stage]
     deleted = opps.deleted[opp]
     modstamp = np.where(deleted, opps.table["SystemModstamp"][opp], time)

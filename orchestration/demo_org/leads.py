@@ -12,7 +12,7 @@ import numpy as np
 
 from orchestration.demo_org import names
 from orchestration.demo_org.campaigns import Campaigns
-from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, business_time
+from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, business_time, pick_rows
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.team import Team
 from orchestration.salesforce.objects import LEAD
@@ -79,7 +79,8 @@ def build_leads(
     np.maximum.at(last_touch, touch_lead, touch_time)
     age_days = (tl.latest - created) / DAY
     # Old leads nobody converted get disqualified by their owner (or a cleanup job).
-    disqualify = ~converted & (
+    disqualified_at = np.maximum(last_touch, created) + rng.integers(1, 30, n) * DAY
+    disqualify = ~converted & (disqualified_at <= tl.latest) & (
         (touched & (age_days > 60) & (rng.random(n) < 0.75))
         | (~touched & (age_days > 30) & (rng.random(n) < 0.4))
     )
@@ -88,11 +89,10 @@ def build_leads(
         ["Closed - Converted", "Closed - Not Converted", "Working - Contacted"],
         "Open - Not Contacted",
     )
-    disqualified_at = np.maximum(last_touch, created) + rng.integers(1, 30, n) * DAY
     last_change = np.where(converted, converted_at, np.maximum(last_touch, created))
-    last_change = tl.clip(np.where(disqualify, disqualified_at, last_change))
+    last_change = np.where(disqualify, disqualified_at, last_change)
     # Converted leads are read-only, so only unconverted ones are ever deleted (duplicates, spam).
-    deleted = ~converted & (rng.random(n) < 0.018)
+    deleted = pick_rows(rng, 0.018, ~converted)
 
     company, domain = names.companies(rng, n)
     first, last = names.person_names(rng, n)

@@ -15,7 +15,9 @@ import numpy as np
 from orchestration.demo_org import money, names
 from orchestration.demo_org.accounts import Accounts
 from orchestration.demo_org.campaigns import Campaigns
-from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, business_time, quarter_end_push
+from orchestration.demo_org.clock import (
+    DAY, HOUR, Timeline, audit_stamps, business_time, pick_rows, quarter_end_push,
+)
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.leads import Leads
 from orchestration.demo_org.team import Team
@@ -99,6 +101,11 @@ def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, lead
     cycle_days *= np.where(won, 1.0, rng.uniform(0.4, 1.0, n))
     expected_day = (created + (cycle_days * DAY).astype(np.int64)) // DAY
     closed = expected_day <= tl.last_day
+    deleted = pick_rows(rng, 0.025, ~from_lead)
+    if not (~closed & ~deleted).any():  # even a tiny org has a live pipeline to show
+        newest = np.flatnonzero(~deleted)[-1]
+        closed[newest] = False
+        expected_day[newest] = max(expected_day[newest], tl.last_day + 30)
     close_day = quarter_end_push(rng, expected_day, 0.3, tl.last_day)
     close_ts = tl.clip(np.maximum(business_time(rng, close_day), created + HOUR))
     # Open deals: the expected close is in the future, bunched at quarter ends too.
@@ -111,14 +118,13 @@ def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, lead
     open_stage = np.clip(np.floor(progress * OPEN_STAGES.size + rng.normal(0, 1, n)), 0, OPEN_STAGES.size - 1)
     stage = np.where(closed, np.where(won, WON_STAGE, LOST_STAGE), OPEN_STAGES[open_stage.astype(int)])
     # How far a deal got before it closed: won deals went (nearly) all the way, lost ones anywhere.
-    won_reach = OPEN_STAGES[-1] - rng.choice(3, n, p=[0.7, 0.2, 0.1])
+    won_reach = OPEN_STAGES[OPEN_STAGES.size - 1 - rng.choice(3, n, p=[0.7, 0.2, 0.1])]
     lost_reach = OPEN_STAGES[rng.choice(OPEN_STAGES.size, n, p=_lost_reach_weights())]
     reached = np.where(closed, np.where(won, won_reach, lost_reach), stage)
 
     elapsed = tl.latest - created
     moved = created + (elapsed * rng.uniform(0.3, 1.0, n)).astype(np.int64)
     last_change = np.where(closed, close_ts, np.where(reached > 0, moved, created))
-    deleted = ~from_lead & (rng.random(n) < 0.025)
     # A few open deals were updated on the as_of day, so the pipeline looks current.
     open_live = np.flatnonzero(~closed & ~deleted)
     fresh = np.zeros(n, bool)
@@ -129,7 +135,7 @@ def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, lead
 
     currency = accounts.currency[account]
     usd = rng.lognormal(np.log(60_000), 0.75, n) * team.deal_size[owner]
-    amount = np.ma.array(money.local_amount(usd, currency), mask=rng.random(n) < 0.03)
+    amount = np.ma.array(money.local_amount(usd, currency), mask=pick_rows(rng, 0.03, np.ones(n, bool)))
     modified, modstamp = audit_stamps(rng, tl, created, floor=fresh_at.filled(0).clip(last_change),
                                       deleted=deleted, edit_share=0.4)
     product = names.pick(rng, names.DEAL_PRODUCTS, n)
