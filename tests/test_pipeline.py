@@ -11,6 +11,7 @@ import pytest
 
 from orchestration.cli import main
 from orchestration.demo_org import generate_org
+from orchestration.salesforce.objects import OBJECTS
 from tests.kpi_reference import reference_kpis
 
 AS_OF = dt.date(2026, 11, 20)
@@ -99,3 +100,27 @@ def test_kpis_prints_the_published_company_kpis(published, capsys):
 def test_run_on_a_folder_that_does_not_exist_is_a_clear_error(tmp_path, capsys):
     assert main(["run", "--source", str(tmp_path / "nope"), "--home", str(tmp_path / "h")]) == 2
     assert "no such export folder" in capsys.readouterr().err
+
+
+def test_a_missing_required_column_holds_the_run_back_naming_the_file_and_column(
+    published, tmp_path, capsys
+):
+    before = published["db"].read_bytes()
+    export = tmp_path / "export"
+    shutil.copytree(published["export"], export)
+    opportunities = pd.read_csv(export / "Opportunity.csv", dtype=str, keep_default_na=False)
+    opportunities.drop(columns=["StageName"]).to_csv(export / "Opportunity.csv", index=False)
+
+    exit_code = main(["run", "--source", str(export), "--home", str(published["home"]), "--as-of", AS_OF.isoformat()])
+
+    output = capsys.readouterr()
+    assert exit_code == 1
+    assert f"raw__opportunity: {export / 'Opportunity.csv'}: required column(s) StageName missing" in output.out
+    assert "Traceback" not in output.out + output.err
+    assert published["db"].read_bytes() == before
+
+
+def test_generate_writes_one_file_per_object_named_by_its_api_name(tmp_path, capsys):
+    assert main(["generate", "--out", str(tmp_path), "--scale", "0.05", "--as-of", "2026-11-20"]) == 0
+    assert {p.name for p in tmp_path.iterdir()} == {f"{o.api_name}.csv" for o in OBJECTS}
+    assert "Opportunity" in capsys.readouterr().out
