@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from orchestration.demo_org import money, names
-from orchestration.demo_org.clock import Timeline, audit_stamps, business_time, pick_rows
+from orchestration.demo_org.clock import (
+    Timeline, audit_stamps, between, business_time, in_creation_order, pick_rows,
+)
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.leads import Leads
 from orchestration.demo_org.team import Team
@@ -19,6 +21,7 @@ from orchestration.salesforce.objects import ACCOUNT, CONTACT
 
 # Wide enough that (account, time) pairs sort as one int64 key.
 _TIME_SPAN = 1 << 34
+_OTHER_TYPES = ("Channel Partner / Reseller", "Technology Partner", "Other")
 
 
 @dataclass
@@ -49,35 +52,39 @@ class Contacts:
         key = self.account[live] * _TIME_SPAN + self.created[live]
         order = np.argsort(key, kind="stable")
         live, key = live[order], key[order]
+        # Contacts sorted by (account, created): those of an account created by a time are a range.
         first = np.searchsorted(key, account * _TIME_SPAN, side="left")
         count = np.searchsorted(key, account * _TIME_SPAN + times, side="right") - first
         chosen = first + (rng.random(account.size) * count).astype(np.int64)
         return np.where(count > 0, live[np.minimum(chosen, live.size - 1)], -1)
 
 
-def build_accounts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads, scale: float) -> Accounts:
+def build_accounts(
+    rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads, scale: float
+) -> Accounts:
     target = round(1_500 * scale)
     conv = np.flatnonzero(leads.converted)
     n_base = max(target - conv.size, round(0.3 * target))
     # A third of the existing accounts came in with the org's initial data migration.
     migrated = rng.random(n_base) < 0.33
-    base_days = np.where(migrated, tl.first_day + rng.integers(0, 3, n_base), tl.sample_days(rng, n_base, 0.3))
+    base_days = np.where(
+        migrated, tl.first_day + rng.integers(0, 3, n_base), tl.sample_days(rng, n_base, 0.3)
+    )
     base_created = tl.clip(business_time(rng, base_days))
-    base_owner = team.pick_reps(rng, tl, base_created)
     company, domain = names.companies(rng, n_base)
+    industry = names.pick(rng, names.INDUSTRIES, n_base, names.INDUSTRY_WEIGHTS)
 
-    created = np.concatenate([base_created, leads.converted_at[conv]])
-    owner = np.concatenate([base_owner, leads.owner[conv]])
-    name = np.concatenate([company, leads.company[conv]])
-    domain = np.concatenate([domain, leads.domain[conv]])
-    industry = np.concatenate([names.pick(rng, names.INDUSTRIES, n_base, names.INDUSTRY_WEIGHTS), leads.industry[conv]])
-    from_lead = np.arange(created.size) >= n_base
-    order = np.argsort(created, kind="stable")
-    created, owner, name, domain, industry, from_lead = (
-        a[order] for a in (created, owner, name, domain, industry, from_lead))
+    order, of_conv = in_creation_order(base_created, leads.converted_at[conv])
+    created = np.concatenate([base_created, leads.converted_at[conv]])[order]
+    owner = np.concatenate([team.pick_reps(rng, tl, base_created), leads.owner[conv]])[order]
+    name = np.concatenate([company, leads.company[conv]])[order]
+    domain = np.concatenate([domain, leads.domain[conv]])[order]
+    industry = np.concatenate([industry, leads.industry[conv]])[order]
     n = created.size
+    from_lead = np.zeros(n, bool)
+    from_lead[of_conv] = True
     of_lead = np.full(leads.ids.size, -1)
-    of_lead[conv] = np.argsort(order)[n_base:]
+    of_lead[conv] = of_conv
 
     currency = money.pick_currencies(rng, n)
     country, state = _billing(rng, currency)
@@ -96,14 +103,15 @@ def build_accounts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Le
         "BillingState": state,
         "AnnualRevenue": np.ma.array(revenue, mask=rng.random(n) < 0.1),
         "NumberOfEmployees": employees,
-        "ParentId": np.ma.array(parent, mask=~has_parent),  # index, mapped to Ids in the table
+        "ParentId": np.ma.array(parent, mask=~has_parent),  # an index until the Ids are known
         "CurrencyIsoCode": money.codes(currency),
     }
-    return Accounts(make_ids(ACCOUNT.id_prefix, n, start=52_000_000), created, owner, currency, name,
-                    domain, deleted, of_lead, columns)
+    ids = make_ids(ACCOUNT.id_prefix, n, start=52_000_000)
+    return Accounts(ids, created, owner, currency, name, domain, deleted, of_lead, columns)
 
 
 def _billing(rng: np.random.Generator, currency: np.ndarray) -> tuple[np.ndarray, np.ma.MaskedArray]:
+    """A billing country that fits the account's currency, and a state for US accounts."""
     n = currency.size
     country = np.empty(n, dtype=object)
     for i, code in enumerate(money.CURRENCY_CODES):  # four currencies, not rows
@@ -114,20 +122,29 @@ def _billing(rng: np.random.Generator, currency: np.ndarray) -> tuple[np.ndarray
     return country, np.ma.array(state, mask=country != "United States")
 
 
-def account_table(rng: np.random.Generator, tl: Timeline, team: Team, accounts: Accounts,
-                  has_won: np.ndarray, has_deal: np.ndarray, last_deal_change: np.ndarray) -> dict:
+def account_table(
+    rng: np.random.Generator,
+    tl: Timeline,
+    team: Team,
+    accounts: Accounts,
+    has_won: np.ndarray,
+    has_deal: np.ndarray,
+    last_win: np.ndarray,
+) -> dict:
     """The Account table; Type follows from the account's deals (customers have won one)."""
     n = accounts.ids.size
     channel = rng.random(n) < 0.2
-    other = names.pick(rng, ("Channel Partner / Reseller", "Technology Partner", "Other"), n)
     account_type = np.select(
         [has_won & channel, has_won, has_deal | (rng.random(n) < 0.85)],
         ["Customer - Channel", "Customer - Direct", "Prospect"],
-        other,
+        names.pick(rng, _OTHER_TYPES, n),
     )
     cols = accounts.columns
     parent = cols["ParentId"]
-    modified, modstamp = audit_stamps(rng, tl, accounts.created, floor=last_deal_change, deleted=accounts.deleted)
+    # Winning a deal makes the account a customer, which is an edit to the account.
+    modified, modstamp = audit_stamps(
+        rng, tl, accounts.created, floor=last_win, deleted=accounts.deleted
+    )
     return {
         "Id": accounts.ids,
         "Name": cols["Name"],
@@ -147,31 +164,33 @@ def account_table(rng: np.random.Generator, tl: Timeline, team: Team, accounts: 
     }
 
 
-def build_contacts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads,
-                   accounts: Accounts, scale: float) -> Contacts:
+def build_contacts(
+    rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads, accounts: Accounts, scale: float
+) -> Contacts:
     target = round(3_000 * scale)
     conv = np.flatnonzero(leads.converted)
     n_other = max(target - conv.size, round(0.3 * target))
     other_account = rng.integers(0, accounts.ids.size, n_other)
     # Contacts are added over the account's life, mostly early on.
     acct_created = accounts.created[other_account]
-    other_created = acct_created + ((tl.latest - acct_created) * rng.random(n_other) ** 2).astype(np.int64)
+    added_by = acct_created + (tl.latest - acct_created) * rng.random(n_other)
+    other_created = between(rng, acct_created, added_by)
     first_o, last_o = names.person_names(rng, n_other)
-    domain_o = accounts.domain[other_account]
+    email_o = names.emails(first_o, last_o, accounts.domain[other_account])
+    source_o = names.pick(rng, names.LEAD_SOURCES, n_other, names.LEAD_SOURCE_WEIGHTS)
 
-    created = np.concatenate([other_created, leads.converted_at[conv]])
-    account = np.concatenate([other_account, accounts.of_lead[conv]])
-    first = np.concatenate([first_o, leads.first[conv]])
-    last = np.concatenate([last_o, leads.last[conv]])
-    email = np.concatenate([names.emails(first_o, last_o, domain_o), leads.email[conv]])
-    source = np.concatenate([names.pick(rng, names.LEAD_SOURCES, n_other, names.LEAD_SOURCE_WEIGHTS), leads.source[conv]])
-    from_lead = np.arange(created.size) >= n_other
-    order = np.argsort(created, kind="stable")
-    created, account, first, last, email, source, from_lead = (
-        a[order] for a in (created, account, first, last, email, source, from_lead))
+    order, of_conv = in_creation_order(other_created, leads.converted_at[conv])
+    created = np.concatenate([other_created, leads.converted_at[conv]])[order]
+    account = np.concatenate([other_account, accounts.of_lead[conv]])[order]
+    first = np.concatenate([first_o, leads.first[conv]])[order]
+    last = np.concatenate([last_o, leads.last[conv]])[order]
+    email = np.concatenate([email_o, leads.email[conv]])[order]
+    source = np.concatenate([source_o, leads.source[conv]])[order]
     n = created.size
+    from_lead = np.zeros(n, bool)
+    from_lead[of_conv] = True
     of_lead = np.full(leads.ids.size, -1)
-    of_lead[conv] = np.argsort(order)[n_other:]
+    of_lead[conv] = of_conv
     # Deleting an account deletes its contacts; a few more are deleted on their own.
     deleted = accounts.deleted[account] | pick_rows(rng, 0.008, ~from_lead)
     modified, modstamp = audit_stamps(rng, tl, created, deleted=deleted)

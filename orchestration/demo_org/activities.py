@@ -11,7 +11,7 @@ import numpy as np
 
 from orchestration.demo_org import names
 from orchestration.demo_org.accounts import Accounts, Contacts
-from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, pick_rows
+from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, between, pick_rows
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.leads import Leads
 from orchestration.demo_org.pipeline import Opportunities
@@ -25,11 +25,13 @@ _NO_FLOOR = np.iinfo(np.int64).min
 # Task kinds: (TaskSubtype, Type, subjects). 'Task' kinds pick Type 'Meeting' or 'Other'.
 _KINDS = (
     ("Call", "Call", ("Call", "Discovery call", "Follow-up call", "Left voicemail")),
-    ("Email", "Email", ("Email: Introduction", "Email: Follow-up", "Email: Pricing", "Email: Meeting recap")),
+    ("Email", "Email", ("Email: Introduction", "Email: Follow-up", "Email: Pricing", "Email: Recap")),
     ("Task", "Social", ("LinkedIn InMail - introduction", "LinkedIn InMail - follow-up")),
     ("Task", "Other", ("Send proposal", "Prepare demo", "Update account plan", "Send contract")),
 )
 _KIND_WEIGHTS = {LEAD: (45, 38, 12, 5), DEAL: (38, 40, 3, 19), ACCOUNT: (38, 40, 3, 19)}
+# Salesforce's default Task statuses; only 'Completed' is a closed status.
+_STATUSES = ("Completed", "Not Started", "In Progress", "Waiting on someone else", "Deferred")
 _EVENT_SUBJECTS = {
     LEAD: ("Intro meeting", "Discovery meeting"),
     DEAL: ("Demo", "Discovery meeting", "Proposal review", "Negotiation call", "Onsite visit"),
@@ -48,10 +50,12 @@ def build_activities(rng: np.random.Generator, tl: Timeline, team: Team, leads: 
     start = -(-src["time"] // (15 * 60)) * (15 * 60)  # meetings start on a quarter hour
     as_event = (rng.random(start.size) < _EVENT_SHARE[src["source"]]) & ~first_lead_touch
     as_event &= start + 90 * 60 <= tl.latest  # a meeting has to be over by as_of
-    deleted = src["parent_deleted"]
-    deleted |= pick_rows(rng, 0.005, ~as_event) | pick_rows(rng, 0.005, as_event)
-    tasks = _tasks(rng, tl, team, {k: v[~as_event] for k, v in src.items()}, deleted[~as_event])
-    events = _events(rng, tl, team, {k: v[as_event] for k, v in src.items()}, start[as_event], deleted[as_event])
+    # Deleting a lead, deal or account deletes its activities; a few more are deleted on their own.
+    deleted = src["parent_deleted"] | pick_rows(rng, 0.005, ~as_event) | pick_rows(rng, 0.005, as_event)
+    task_src = {k: v[~as_event] for k, v in src.items()}
+    event_src = {k: v[as_event] for k, v in src.items()}
+    tasks = _tasks(rng, tl, team, task_src, deleted[~as_event])
+    events = _events(rng, tl, team, event_src, start[as_event], deleted[as_event])
     return tasks, events
 
 
@@ -65,25 +69,28 @@ def _sources(rng, tl, team, leads, accounts, contacts, opps) -> dict:
     end = np.where(opps.table["IsClosed"], opps.last_change, tl.latest)
     weeks = (end - opps.created) / (7 * DAY)
     deal = np.repeat(np.arange(opps.ids.size), rng.poisson(0.6 * weeks * team.activity[opps.owner]))
-    deal_time = opps.created[deal] + (rng.random(deal.size) * (end - opps.created)[deal]).astype(np.int64)
+    deal_time = between(rng, opps.created[deal], end[deal])
 
     # Account management over the account's life.
     years = (tl.latest - accounts.created) / (365 * DAY)
-    acct = np.repeat(np.arange(accounts.ids.size), rng.poisson(3.0 * years * team.activity[accounts.owner]))
-    acct_time = accounts.created[acct] + (rng.random(acct.size) * (tl.latest - accounts.created)[acct]).astype(np.int64)
+    per_account = rng.poisson(3.0 * years * team.activity[accounts.owner])
+    acct = np.repeat(np.arange(accounts.ids.size), per_account)
+    acct_time = between(rng, accounts.created[acct], np.full(acct.size, tl.latest))
 
     deal_contact = contacts.pick(rng, opps.account[deal], deal_time)
     acct_contact = contacts.pick(rng, acct, acct_time)
     contact_id = np.append(contacts.ids, "")  # index -1 reads as no contact
     src = {
-        "source": np.concatenate([np.full(lead.size, LEAD), np.full(deal.size, DEAL), np.full(acct.size, ACCOUNT)]),
+        "source": np.repeat([LEAD, DEAL, ACCOUNT], [lead.size, deal.size, acct.size]),
         "parent": np.concatenate([lead, deal, acct]),
         "time": np.concatenate([leads.touch_time, deal_time, acct_time]),
         "owner": np.concatenate([leads.owner[lead], opps.owner[deal], accounts.owner[acct]]),
         "who": np.concatenate([leads.ids[lead], contact_id[deal_contact], contact_id[acct_contact]]),
         "what": np.concatenate([np.full(lead.size, ""), opps.ids[deal], accounts.ids[acct]]),
         "floor": np.concatenate([lead_floor, opps.created[deal], accounts.created[acct]]),
-        "parent_deleted": np.concatenate([leads.deleted[lead], opps.deleted[deal], accounts.deleted[acct]]),
+        "parent_deleted": np.concatenate(
+            [leads.deleted[lead], opps.deleted[deal], accounts.deleted[acct]]
+        ),
     }
     src["time"] = tl.clip(src["time"])
     # Only reps on the payroll log activities.
@@ -106,15 +113,19 @@ def _tasks(rng, tl, team, src: dict, deleted: np.ndarray) -> dict:
     recent = src["time"] >= tl.latest - 3 * DAY
     status = np.where(
         recent,
-        names.pick(rng, ("Completed", "Not Started", "In Progress", "Waiting on someone else", "Deferred"), n,
-                   (55, 20, 15, 7, 3)),
-        names.pick(rng, ("Completed", "Waiting on someone else", "Deferred"), n, (96, 2, 2)),
+        names.pick(rng, _STATUSES, n, (55, 20, 15, 7, 3)),
+        names.pick(rng, _STATUSES, n, (96, 0, 0, 2, 2)),
     )
     done = status == "Completed"
     # Logged work is created when it happens; open to-dos were scheduled a little ahead.
     ahead = np.where(done, 0, rng.integers(0, 3 * DAY, n))
-    created = np.where(src["floor"] == _NO_FLOOR, src["time"], np.maximum(src["time"] - ahead, src["floor"]))
-    modified, modstamp = audit_stamps(rng, tl, created, floor=src["time"], deleted=deleted, edit_share=0.15)
+    backdated = src["floor"] == _NO_FLOOR
+    created = np.where(backdated, src["time"], np.maximum(src["time"] - ahead, src["floor"]))
+    # Completing a to-do is an edit; logged calls and emails are created complete.
+    completed_at = np.where(done, src["time"], created)
+    modified, modstamp = audit_stamps(
+        rng, tl, created, floor=completed_at, deleted=deleted, edit_share=0.15
+    )
     duration = np.clip(rng.lognormal(np.log(150), 1.0, n), 5, 3_600).astype(np.int64)
     order = np.argsort(created, kind="stable")
     table = {
@@ -148,9 +159,10 @@ def _events(rng, tl, team, src: dict, start: np.ndarray, deleted: np.ndarray) ->
         subject[rows] = names.pick(rng, options, int(rows.sum()))
     # Meetings are booked up to a week ahead, though never before their lead/deal/account existed.
     booked = start - rng.integers(HOUR, 7 * DAY, n)
-    created = np.where(src["floor"] == _NO_FLOOR, start, np.minimum(np.maximum(booked, src["floor"]), start))
+    backdated = src["floor"] == _NO_FLOOR
+    created = np.where(backdated, start, np.minimum(np.maximum(booked, src["floor"]), start))
     end = start + minutes * 60
-    modified, modstamp = audit_stamps(rng, tl, created, floor=tl.clip(end), deleted=deleted, edit_share=0.3)
+    modified, modstamp = audit_stamps(rng, tl, created, deleted=deleted, edit_share=0.3)
     order = np.argsort(created, kind="stable")
     table = {
         "Id": make_ids(EVENT.id_prefix, n, start=900_000_000),

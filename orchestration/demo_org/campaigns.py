@@ -23,7 +23,8 @@ CAMPAIGN_TYPES = (
     ("Advertisement", "Advertisement", 10_000, 40_000),
     ("Partners", "Partner Referral", 5_000, 20_000),
 )
-TOPICS = ("Product Launch", "Customer Summit", "Analytics Roadshow", "Spring Promo", "Partner Days", "Year-End Offer")
+TOPICS = ("Product Launch", "Customer Summit", "Analytics Roadshow", "Spring Promo", "Partner Days",
+          "Year-End Offer")
 # Campaigns keep generating leads for a while after their end date.
 _TAIL_DAYS = 30
 
@@ -44,7 +45,10 @@ class Campaigns:
         return np.where(ok, idx, -1)
 
 
-def build_campaigns(rng: np.random.Generator, tl: Timeline, owner_ids: np.ndarray, scale: float) -> Campaigns:
+def build_campaigns(
+    rng: np.random.Generator, tl: Timeline, owner_ids: np.ndarray, scale: float
+) -> Campaigns:
+    """About a dozen campaigns spread over the window, run by sales leadership (`owner_ids`)."""
     n = max(3, round(12 * scale))
     kind = rng.integers(0, len(CAMPAIGN_TYPES), n)
     start_day = tl.first_day + ((np.arange(n) + rng.random(n)) / n * (HISTORY_DAYS - 7)).astype(np.int64)
@@ -57,10 +61,14 @@ def build_campaigns(rng: np.random.Generator, tl: Timeline, owner_ids: np.ndarra
     spent = np.clip((tl.last_day - start_day + 1) / (end_day - start_day + 1), 0, 1)
     actual = np.round(budget * spent * rng.uniform(0.8, 1.15, n), 2)
     created = np.maximum(business_time(rng, start_day - rng.integers(7, 30, n)), tl.start)
-    modified, modstamp = audit_stamps(rng, tl, created, floor=tl.clip(np.minimum(end_day, tl.last_day) * DAY + 12 * 3_600), fresh_share=0.1)
+    # Marketing closes the books on a campaign when it ends (or updates the spend of a running one).
+    wrap_up = tl.clip(np.minimum(end_day, tl.last_day) * DAY + 12 * 3_600)
+    modified, modstamp = audit_stamps(rng, tl, created, floor=wrap_up, fresh_share=0.1)
     types = np.array([t[0] for t in CAMPAIGN_TYPES])[kind]
     years = start_day.astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
-    names = [f"FY{y % 100} {t} - {TOPICS[i % len(TOPICS)]}" for i, (y, t) in enumerate(zip(years, types))]
+    names = [  # a dozen campaigns: a comprehension is clearest
+        f"FY{y % 100} {t} - {TOPICS[i % len(TOPICS)]}" for i, (y, t) in enumerate(zip(years, types))
+    ]
     table = {
         "Id": make_ids(CAMPAIGN.id_prefix, n, start=120_000),
         "Name": np.asarray(names),
@@ -80,7 +88,8 @@ def build_campaigns(rng: np.random.Generator, tl: Timeline, owner_ids: np.ndarra
         "LastModifiedDate": modified,
         "SystemModstamp": modstamp,
     }
-    return Campaigns(table["Id"], start_day, end_day, np.array([t[1] for t in CAMPAIGN_TYPES])[kind], table)
+    lead_source = np.array([t[1] for t in CAMPAIGN_TYPES])[kind]
+    return Campaigns(table["Id"], start_day, end_day, lead_source, table)
 
 
 def build_members(
@@ -120,7 +129,8 @@ def build_members(
     lead_row = np.concatenate([sourced, nurtured, np.zeros(contacts.size, int)])
     contact_row = np.concatenate([np.zeros(n_lead, int), contacts])
     from_response = np.arange(campaign.size) < sourced.size
-    responded_at = created + np.where(from_response, 0, rng.exponential(3 * DAY, campaign.size).astype(np.int64))
+    delay = rng.exponential(3 * DAY, campaign.size).astype(np.int64)
+    responded_at = created + np.where(from_response, 0, delay)
     # A response that would come after as_of has not come yet.
     responded = (from_response | (rng.random(campaign.size) < 0.12)) & (responded_at <= tl.latest)
     parent_deleted = np.where(is_lead, lead_deleted[lead_row], contact_deleted[contact_row])

@@ -80,14 +80,28 @@ def month_of_year(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12 + 1
 
 
-def first_of_month(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-
-
 def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     """The first day of the month `months` after each day's month."""
     month = days.astype("datetime64[D]").astype("datetime64[M]") + months
     return month.astype("datetime64[D]").astype(np.int64)
+
+
+def between(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A uniform random time in [lo, hi) for each pair (lo where the span is empty)."""
+    lo, hi = np.asarray(lo).astype(np.int64), np.asarray(hi).astype(np.int64)
+    return lo + (rng.random(lo.shape) * np.maximum(hi - lo, 0)).astype(np.int64)
+
+
+def in_creation_order(existing: np.ndarray, converted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge rows that already existed with rows made by lead conversion, by creation time.
+
+    Returns the order to apply to the concatenated columns (existing rows first) and where each
+    converted row lands, so that Ids, as in Salesforce, increase with CreatedDate.
+    """
+    order = np.argsort(np.concatenate([existing, converted]), kind="stable")
+    position = np.empty(order.size, np.int64)
+    position[order] = np.arange(order.size)
+    return order, position[existing.size :]
 
 
 def business_time(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:

@@ -49,6 +49,7 @@ def generate_org(out_dir: Path, *, as_of: dt.date, seed: int = 42, scale: float 
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")  # a library call should not draw on the terminal
         for obj in OBJECTS:
             counts[obj.api_name] = write_object(con, obj, tables[obj.api_name], out_dir, fmt)
     return counts
@@ -67,8 +68,11 @@ def build_org(*, as_of: dt.date, seed: int, scale: float) -> dict[str, dict]:
     opps = build_opportunities(rng["opportunities"], tl, team, leads, accounts, campaigns, scale)
     history = build_history(rng["history"], tl, team, opps)
     tasks, events = build_activities(rng["activities"], tl, team, leads, accounts, contacts, opps)
-    members = build_members(rng["members"], tl, campaigns, leads.ids, leads.created, leads.campaign,
-                            leads.deleted, leads.converted, contacts.ids, contacts.created, contacts.deleted)
+    members = build_members(
+        rng["members"], tl, campaigns,
+        leads.ids, leads.created, leads.campaign, leads.deleted, leads.converted,
+        contacts.ids, contacts.created, contacts.deleted,
+    )
 
     final = rng["tables"]
     conv = leads.converted

@@ -46,7 +46,8 @@ def build_history(rng: np.random.Generator, tl: Timeline, team: Team, opps: Oppo
     middle = (rank > 0) & (rank < size - 1) & ~STAGE_IS_CLOSED[stage]
     score = np.where(middle, rng.random(opp.size), -1.0)
     by_score = np.lexsort((score, opp))
-    pick = by_score[np.r_[np.flatnonzero(np.diff(opp[by_score])), opp.size - 1]] if opp.size else by_score
+    last_of_deal = np.r_[np.flatnonzero(np.diff(opp[by_score])), opp.size - 1] if opp.size else []
+    pick = by_score[last_of_deal]  # each deal's best-scoring middle row
     pick = pick[(score[pick] >= 0) & (rng.random(pick.size) < _REGRESSION)]
     back_pos = (rng.random(pick.size) * np.searchsorted(OPEN_STAGES, stage[pick])).astype(np.int64)
 
@@ -66,7 +67,8 @@ def build_history(rng: np.random.Generator, tl: Timeline, team: Team, opps: Oppo
     u = u[np.lexsort((u, opp))]  # sorted within each deal; the deal blocks stay in place
     created, last = opps.created[opp], opps.last_change[opp]
     stretch = np.maximum(last - created - (n_main - 1), 0)
-    time = np.where(is_fresh, opps.fresh_at.filled(0)[opp], created + (u.clip(0, 1) * stretch).astype(np.int64) + rank)
+    spread = created + (u.clip(0, 1) * stretch).astype(np.int64) + rank  # + rank: strictly ascending
+    time = np.where(is_fresh, opps.fresh_at.filled(0)[opp], spread)
 
     # Amounts and close dates drift towards their current values; the last row holds those.
     last_row = rank == size - 1
@@ -77,7 +79,8 @@ def build_history(rng: np.random.Generator, tl: Timeline, team: Team, opps: Oppo
     amount_null = np.ma.getmaskarray(opps.amount)[opp]
     slip = ((1 - u.clip(0, 1)) * rng.uniform(0, 45, opp.size)).astype(np.int64)
     # Earlier expectations were earlier (deals slip), but always at least a week out at the time.
-    close_day = np.where(last_row, opps.close_day[opp], np.maximum(opps.close_day[opp] - slip, time // DAY + 7))
+    earlier = np.maximum(opps.close_day[opp] - slip, time // DAY + 7)
+    close_day = np.where(last_row, opps.close_day[opp], earlier)
     probability = STAGE_PROBABILITY[stage]
     deleted = opps.deleted[opp]
     modstamp = np.where(deleted, opps.table["SystemModstamp"][opp], time)

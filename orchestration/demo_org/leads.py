@@ -69,7 +69,9 @@ def build_leads(
     converted = wants & (converted_at <= tl.latest)
     converted &= team.is_active(tl, owner, np.minimum(converted_at, tl.latest))
 
-    touch_lead, touch_time = _touch_schedule(rng, tl, created, first_touch, n_touch, converted, converted_at)
+    touch_lead, touch_time = _touch_schedule(
+        rng, tl, created, first_touch, n_touch, converted, converted_at
+    )
     # A rep who left stops working their leads (until someone else picks them up, unmodelled).
     worked = team.is_active(tl, owner[touch_lead], touch_time)
     touch_lead, touch_time = touch_lead[worked], touch_time[worked]
@@ -151,7 +153,9 @@ def lead_table(
 ) -> dict:
     """The Lead table; the Converted*Id arrays hold each lead's records ('' where not converted)."""
     conv = leads.converted
-    modified, modstamp = audit_stamps(rng, tl, leads.created, floor=leads.last_change, deleted=leads.deleted)
+    modified, modstamp = audit_stamps(
+        rng, tl, leads.created, floor=leads.last_change, deleted=leads.deleted
+    )
     return {
         "Id": leads.ids,
         "FirstName": leads.first,

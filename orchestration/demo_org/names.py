@@ -89,7 +89,8 @@ def companies(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]
     second = rng.integers(0, len(COMPANY_WORDS), n)
     words = np.asarray(COMPANY_WORDS)
     with_second = rng.random(n) < 0.6
-    base = np.where(with_second, np.strings.add(np.strings.add(words[word], " "), words[second]), words[word])
+    two_words = np.strings.add(np.strings.add(words[word], " "), words[second])
+    base = np.where(with_second, two_words, words[word])
     names = np.strings.add(base, np.asarray(COMPANY_SUFFIXES)[suffix])
     slug = np.strings.replace(np.strings.lower(base), " ", "")
     return names, np.strings.add(slug, ".example.com")

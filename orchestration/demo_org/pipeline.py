@@ -16,7 +16,8 @@ from orchestration.demo_org import money, names
 from orchestration.demo_org.accounts import Accounts
 from orchestration.demo_org.campaigns import Campaigns
 from orchestration.demo_org.clock import (
-    DAY, HOUR, Timeline, audit_stamps, business_time, pick_rows, quarter_end_push,
+    DAY, HOUR, Timeline, audit_stamps, between, business_time, in_creation_order, pick_rows,
+    quarter_end_push,
 )
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.leads import Leads
@@ -63,36 +64,9 @@ class Opportunities:
 
 def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads,
                         accounts: Accounts, campaigns: Campaigns, scale: float) -> Opportunities:
-    conv = np.flatnonzero(leads.converted)
-    target = round(1_500 * scale)
-    n_direct = max(target - conv.size, round(0.3 * target))
-
-    # Direct deals open on a live account that already existed.
-    d_created = tl.clip(business_time(rng, tl.sample_days(rng, n_direct, growth=0.4)))
-    live = np.flatnonzero(~accounts.deleted)
-    existing = np.searchsorted(accounts.created[live], d_created, side="right")
-    d_created = np.where(existing > 0, d_created, tl.clip(accounts.created[live[0]] + HOUR))
-    d_account = live[(rng.random(n_direct) * np.maximum(existing, 1)).astype(np.int64)]
-    keep_owner = (rng.random(n_direct) < 0.8) & team.is_active(tl, accounts.owner[d_account], d_created)
-    d_owner = np.where(keep_owner, accounts.owner[d_account], team.pick_reps(rng, tl, d_created))
-    d_campaign = np.where(rng.random(n_direct) < 0.1, campaigns.running_at(d_created), -1)
-    d_source = np.where(d_campaign >= 0, campaigns.lead_source[d_campaign],
-                        names.pick(rng, names.LEAD_SOURCES, n_direct, names.LEAD_SOURCE_WEIGHTS))
-    d_type = names.pick(rng, OPPORTUNITY_TYPES, n_direct, (35, 40, 15, 10))
-
-    created = np.concatenate([d_created, leads.converted_at[conv]])
-    owner = np.concatenate([d_owner, leads.owner[conv]])
-    account = np.concatenate([d_account, accounts.of_lead[conv]])
-    campaign = np.concatenate([d_campaign, leads.campaign[conv]])
-    source = np.concatenate([d_source, leads.source[conv]])
-    opp_type = np.concatenate([d_type, np.full(conv.size, OPPORTUNITY_TYPES[0])])
-    from_lead = np.arange(created.size) >= n_direct
-    order = np.argsort(created, kind="stable")
-    created, owner, account, campaign, source, opp_type, from_lead = (
-        a[order] for a in (created, owner, account, campaign, source, opp_type, from_lead))
+    origin, of_lead = _origins(rng, tl, team, leads, accounts, campaigns, scale)
+    created, owner, account = origin["created"], origin["owner"], origin["account"]
     n = created.size
-    of_lead = np.full(leads.ids.size, -1)
-    of_lead[conv] = np.argsort(order)[n_direct:]
     skill = team.skill[owner]
 
     # Outcome and timing. Better reps win more and a little faster; lost deals die sooner.
@@ -101,7 +75,7 @@ def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, lead
     cycle_days *= np.where(won, 1.0, rng.uniform(0.4, 1.0, n))
     expected_day = (created + (cycle_days * DAY).astype(np.int64)) // DAY
     closed = expected_day <= tl.last_day
-    deleted = pick_rows(rng, 0.025, ~from_lead)
+    deleted = pick_rows(rng, 0.025, ~origin["from_lead"])
     if not (~closed & ~deleted).any():  # even a tiny org has a live pipeline to show
         newest = np.flatnonzero(~deleted)[-1]
         closed[newest] = False
@@ -109,36 +83,36 @@ def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, lead
     close_day = quarter_end_push(rng, expected_day, 0.3, tl.last_day)
     close_ts = tl.clip(np.maximum(business_time(rng, close_day), created + HOUR))
     # Open deals: the expected close is in the future, bunched at quarter ends too.
-    future = np.where(expected_day - tl.last_day > MAX_FUTURE_DAYS,
-                      tl.last_day + rng.integers(1, MAX_FUTURE_DAYS + 1, n), expected_day)
+    too_far = expected_day - tl.last_day > MAX_FUTURE_DAYS
+    future = np.where(too_far, tl.last_day + rng.integers(1, MAX_FUTURE_DAYS + 1, n), expected_day)
     future = quarter_end_push(rng, future, 0.4, tl.last_day + MAX_FUTURE_DAYS)
     close_day = np.where(closed, close_ts // DAY, future)
 
+    # An open deal's stage reflects how far through its cycle it is, give or take a stage.
     progress = (tl.latest - created) / np.maximum(expected_day * DAY - created, DAY)
-    open_stage = np.clip(np.floor(progress * OPEN_STAGES.size + rng.normal(0, 1, n)), 0, OPEN_STAGES.size - 1)
-    stage = np.where(closed, np.where(won, WON_STAGE, LOST_STAGE), OPEN_STAGES[open_stage.astype(int)])
+    open_pos = np.floor(progress * OPEN_STAGES.size + rng.normal(0, 1, n)).clip(0, OPEN_STAGES.size - 1)
+    stage = np.where(closed, np.where(won, WON_STAGE, LOST_STAGE), OPEN_STAGES[open_pos.astype(int)])
     # How far a deal got before it closed: won deals went (nearly) all the way, lost ones anywhere.
     won_reach = OPEN_STAGES[OPEN_STAGES.size - 1 - rng.choice(3, n, p=[0.7, 0.2, 0.1])]
     lost_reach = OPEN_STAGES[rng.choice(OPEN_STAGES.size, n, p=_lost_reach_weights())]
     reached = np.where(closed, np.where(won, won_reach, lost_reach), stage)
 
-    elapsed = tl.latest - created
-    moved = created + (elapsed * rng.uniform(0.3, 1.0, n)).astype(np.int64)
-    last_change = np.where(closed, close_ts, np.where(reached > 0, moved, created))
+    moved = between(rng, created + 0.3 * (tl.latest - created), np.full(n, tl.latest))
+    last_change = np.where(closed, close_ts, np.where(reached > OPEN_STAGES[0], moved, created))
     # A few open deals were updated on the as_of day, so the pipeline looks current.
     open_live = np.flatnonzero(~closed & ~deleted)
     fresh = np.zeros(n, bool)
-    if open_live.size:
-        fresh[rng.choice(open_live, max(1, round(0.06 * open_live.size)), replace=False)] = True
+    fresh[rng.choice(open_live, max(1, round(0.06 * open_live.size)), replace=False)] = True
     today = np.maximum(tl.last_day * DAY + rng.integers(0, DAY, n), last_change + 1)
     fresh_at = np.ma.array(tl.clip(today), mask=~fresh)
 
     currency = accounts.currency[account]
     usd = rng.lognormal(np.log(60_000), 0.75, n) * team.deal_size[owner]
     amount = np.ma.array(money.local_amount(usd, currency), mask=pick_rows(rng, 0.03, np.ones(n, bool)))
-    modified, modstamp = audit_stamps(rng, tl, created, floor=fresh_at.filled(0).clip(last_change),
-                                      deleted=deleted, edit_share=0.4)
+    last_write = np.maximum(fresh_at.filled(0), last_change)
+    modified, modstamp = audit_stamps(rng, tl, created, floor=last_write, deleted=deleted, edit_share=0.4)
     product = names.pick(rng, names.DEAL_PRODUCTS, n)
+    campaign = origin["campaign"]
     ids = make_ids(OPPORTUNITY.id_prefix, n, start=64_000_000)
     table = {
         "Id": ids,
@@ -149,8 +123,8 @@ def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, lead
         "Amount": amount,
         "Probability": STAGE_PROBABILITY[stage],
         "CloseDate": close_day,
-        "Type": opp_type,
-        "LeadSource": source,
+        "Type": origin["type"],
+        "LeadSource": origin["source"],
         "ForecastCategory": FORECAST_CATEGORY[stage],
         "ForecastCategoryName": FORECAST_CATEGORY_NAME[stage],
         "IsClosed": STAGE_IS_CLOSED[stage],
@@ -162,8 +136,48 @@ def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, lead
         "LastModifiedDate": modified,
         "SystemModstamp": modstamp,
     }
-    return Opportunities(ids, created, owner, account, currency, amount, stage, reached, close_day, last_change,
-                         fresh_at, deleted, of_lead, table)
+    return Opportunities(ids, created, owner, account, currency, amount, stage, reached, close_day,
+                         last_change, fresh_at, deleted, of_lead, table)
+
+
+def _origins(rng, tl, team, leads, accounts, campaigns, scale) -> tuple[dict, np.ndarray]:
+    """Where each deal comes from: who opened it, when, on which account, from which campaign.
+
+    Returns the columns in creation order and each converted lead's deal index (-1 for others).
+    """
+    conv = np.flatnonzero(leads.converted)
+    target = round(1_500 * scale)
+    n = max(target - conv.size, round(0.3 * target))
+
+    # Direct deals open on a live account that already existed (accounts are in creation order).
+    created = tl.clip(business_time(rng, tl.sample_days(rng, n, growth=0.4)))
+    live = np.flatnonzero(~accounts.deleted)
+    existing = np.searchsorted(accounts.created[live], created, side="right")
+    created = np.where(existing > 0, created, tl.clip(accounts.created[live[0]] + HOUR))
+    account = live[(rng.random(n) * np.maximum(existing, 1)).astype(np.int64)]
+    # Usually the account owner works the deal, if they are still around.
+    keep_owner = (rng.random(n) < 0.8) & team.is_active(tl, accounts.owner[account], created)
+    owner = np.where(keep_owner, accounts.owner[account], team.pick_reps(rng, tl, created))
+    campaign = np.where(rng.random(n) < 0.1, campaigns.running_at(created), -1)
+    source = np.where(campaign >= 0, campaigns.lead_source[campaign],
+                      names.pick(rng, names.LEAD_SOURCES, n, names.LEAD_SOURCE_WEIGHTS))
+    direct = {
+        "created": created, "owner": owner, "account": account, "campaign": campaign,
+        "source": source, "type": names.pick(rng, OPPORTUNITY_TYPES, n, (35, 40, 15, 10)),
+        "from_lead": np.zeros(n, bool),
+    }
+    # A conversion creates its deal at the conversion, on the new account, for the lead's owner.
+    converted = {
+        "created": leads.converted_at[conv], "owner": leads.owner[conv],
+        "account": accounts.of_lead[conv], "campaign": leads.campaign[conv],
+        "source": leads.source[conv], "type": np.full(conv.size, OPPORTUNITY_TYPES[0]),
+        "from_lead": np.ones(conv.size, bool),
+    }
+    order, of_conv = in_creation_order(direct["created"], converted["created"])
+    columns = {k: np.concatenate([direct[k], converted[k]])[order] for k in direct}
+    of_lead = np.full(leads.ids.size, -1)
+    of_lead[conv] = of_conv
+    return columns, of_lead
 
 
 def _lost_reach_weights() -> np.ndarray:

@@ -27,7 +27,9 @@ def to_arrow(obj: SObject, columns: dict) -> pa.Table:
     names = [f.api_name for f in obj.fields]
     missing, extra = set(names) - set(columns), set(columns) - set(names)
     if missing or extra:
-        raise ValueError(f"{obj.api_name}: columns missing {sorted(missing)}, unexpected {sorted(extra)}")
+        raise ValueError(
+            f"{obj.api_name}: columns missing {sorted(missing)}, unexpected {sorted(extra)}"
+        )
     return pa.table([_array(f, columns[f.api_name]) for f in obj.fields], names=names)
 
 
@@ -58,10 +60,14 @@ def write_object(con: duckdb.DuckDBPyConnection, obj: SObject, columns: dict, ou
     try:
         # Casting to the warehouse types gives Parquet typed columns (DECIMAL amounts, DATEs,
         # TIMESTAMPs) and CSV the same text the loader parses back.
-        select = ", ".join(f"CAST({_quote(f.api_name)} AS {f.duckdb_type}) AS {_quote(f.api_name)}" for f in obj.fields)
+        select = ", ".join(
+            f"CAST({_quote(f.api_name)} AS {f.duckdb_type}) AS {_quote(f.api_name)}" for f in obj.fields
+        )
         path = str(out_dir / f"{obj.api_name}.{fmt}").replace("'", "''")
         if fmt == "csv":
-            options = f"FORMAT csv, HEADER, TIMESTAMPFORMAT '{TIMESTAMP_FORMAT}', DATEFORMAT '{DATE_FORMAT}'"
+            options = (
+                f"FORMAT csv, HEADER, TIMESTAMPFORMAT '{TIMESTAMP_FORMAT}', DATEFORMAT '{DATE_FORMAT}'"
+            )
         elif fmt == "parquet":
             options = "FORMAT parquet"
         else:
