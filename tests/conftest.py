@@ -1,18 +1,31 @@
-"""Shared fixtures. Every test gets its own state directory: nothing touches ./.crm_kpi."""
+"""Shared fixtures. Tests pass their own state directory (`--home`): nothing touches ./.crm_kpi."""
 
 from __future__ import annotations
 
 import os
 
+import duckdb
 import pytest
+
+from orchestration.demo_org import generate_org
+from orchestration.salesforce.objects import OBJECTS
+from tests.demo_org_support import AS_OF
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """A fresh $CRM_KPI_HOME for one test."""
-    path = tmp_path / "crm_kpi_home"
-    monkeypatch.setenv("CRM_KPI_HOME", str(path))
-    return path
+@pytest.fixture(scope="session")
+def org(tmp_path_factory):
+    """A small org as CSV, and a DuckDB connection with one table per object typed by the schema."""
+    out = tmp_path_factory.mktemp("org")
+    counts = generate_org(out, as_of=AS_OF, seed=42, scale=0.2)
+    con = duckdb.connect()
+    for obj in OBJECTS:
+        casts = ", ".join(f"cast(nullif(\"{f.api_name}\", '') as {f.duckdb_type}) as \"{f.api_name}\""
+                          for f in obj.fields)
+        csv = out / f"{obj.api_name}.csv"
+        con.execute(f"create table \"{obj.api_name}\" as select {casts} "
+                    f"from read_csv('{csv}', header = true, all_varchar = true)")
+    yield {"dir": out, "counts": counts, "con": con}
+    con.close()
