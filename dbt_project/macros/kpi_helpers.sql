@@ -33,3 +33,25 @@
 {% macro bigquery__type_double() -%}
     float64
 {%- endmacro %}
+
+{#- The rows of a KPI mart at three grains at once: per rep (owner_id), per team (team_id) and
+    for the company. Use with `group by {{ entity_grouping_sets('<period column>') }}`. -#}
+{% macro entity_grouping_sets(period) -%}
+    grouping sets (({{ period }}, owner_id), ({{ period }}, team_id), ({{ period }}))
+{%- endmacro %}
+
+{% macro entity_columns() -%}
+    case
+        when grouping(owner_id) = 0 then 'rep'
+        when grouping(team_id) = 0 then 'team'
+        else 'company'
+    end as entity_type,
+    coalesce(
+        case
+            when grouping(owner_id) = 0 then owner_id
+            when grouping(team_id) = 0 then team_id
+            else 'company'
+        end,
+        '(unassigned)'
+    ) as entity_id
+{%- endmacro %}

@@ -1,10 +1,11 @@
-{#- The contract KPIs by calendar month, per owner (`by_owner=true`) or for the whole company.
+{#- The contract KPIs by calendar month, per `entity`: 'owner_id' (rep), 'team_id' (the owner's
+    manager, see dim_users) or none (the whole company).
 
-    Written once and used by both contract marts, so the company numbers are the rep numbers
+    Written once and used by every contract-shaped mart, so the company numbers are the rep numbers
     computed without the owner split (medians included, which cannot be summed from reps).
     Definitions: see the `kpi_*` doc blocks in models/docs/kpi_definitions.md. -#}
-{% macro monthly_kpis(by_owner) %}
-{%- set owner = 'owner_id, ' if by_owner else '' -%}
+{% macro monthly_kpis(entity=none) %}
+{%- set by_entity = entity is not none -%}
 with
 
 leads as (
@@ -31,11 +32,17 @@ calendar as (
 
 ),
 
+owners as (
+
+    select * from {{ ref('dim_users') }}
+
+),
+
 lead_measures as (
 
     select
-        created_month as month,
-        {{ owner }}
+        leads.created_month as month,
+        {{ entity_select(entity, 'leads') }}
         count(*) as leads_created,
         count(case when is_converted then 1 end) as leads_converted,
         count(case when activity_count >= 1 then 1 end) as leads_contacted,
@@ -43,28 +50,30 @@ lead_measures as (
         cast(percentile_cont(0.5) within group (order by response_hours) as {{ type_double() }})
             as median_lead_response_hours
     from leads
-    group by {{ owner }} created_month
+    {{ entity_join(entity, 'leads') }}
+    group by {{ entity_group(entity, 'leads') }} leads.created_month
 
 ),
 
 created_measures as (
 
     select
-        created_month as month,
-        {{ owner }}
+        opportunities.created_month as month,
+        {{ entity_select(entity, 'opportunities') }}
         count(*) as opportunities_created,
         sum(coalesce(amount_corporate, 0)) as pipeline_created_amount
     from opportunities
-    where created_at < {{ as_of_cutoff() }}
-    group by {{ owner }} created_month
+    {{ entity_join(entity, 'opportunities') }}
+    where opportunities.created_at < {{ as_of_cutoff() }}
+    group by {{ entity_group(entity, 'opportunities') }} opportunities.created_month
 
 ),
 
 closed_measures as (
 
     select
-        close_month as month,
-        {{ owner }}
+        opportunities.close_month as month,
+        {{ entity_select(entity, 'opportunities') }}
         count(case when is_won then 1 end) as opportunities_won,
         count(case when is_lost then 1 end) as opportunities_lost,
         sum(case when is_won then coalesce(amount_corporate, 0) else 0 end) as bookings_amount,
@@ -72,33 +81,35 @@ closed_measures as (
         avg(case when is_won then cast(sales_cycle_days as {{ type_double() }}) end)
             as avg_sales_cycle_days
     from opportunities
-    where is_closed and close_date <= {{ as_of_date() }}
-    group by {{ owner }} close_month
+    {{ entity_join(entity, 'opportunities') }}
+    where opportunities.is_closed and opportunities.close_date <= {{ as_of_date() }}
+    group by {{ entity_group(entity, 'opportunities') }} opportunities.close_month
 
 ),
 
 quota_measures as (
 
     select
-        month,
-        {{ owner }}
-        sum(quota_amount) as quota_amount
+        quotas.month,
+        {{ entity_select(entity, 'quotas') }}
+        sum(quotas.quota_amount) as quota_amount
     from quotas
-    group by {{ owner }} month
+    {{ entity_join(entity, 'quotas') }}
+    group by {{ entity_group(entity, 'quotas') }} quotas.month
 
 ),
 
-{% if by_owner %}
--- An owner has a row for a month when any count or the quota in it is non-zero.
+{% if by_entity %}
+-- An owner (or team) has a row for a month when any count or the quota in it is non-zero.
 grain as (
 
-    select month, owner_id from lead_measures
+    select month, {{ entity }} from lead_measures
     union
-    select month, owner_id from created_measures
+    select month, {{ entity }} from created_measures
     union
-    select month, owner_id from closed_measures
+    select month, {{ entity }} from closed_measures
     union
-    select month, owner_id from quota_measures where quota_amount <> 0
+    select month, {{ entity }} from quota_measures where quota_amount <> 0
 
 ),
 {% else %}
@@ -129,7 +140,7 @@ final as (
 
     select
         grain.month,
-        {% if by_owner %}grain.owner_id,{% endif %}
+        {% if by_entity %}grain.{{ entity }},{% endif %}
         coalesce(lead_measures.leads_created, 0) as leads_created,
         coalesce(lead_measures.leads_converted, 0) as leads_converted,
         {{ safe_divide('lead_measures.leads_converted', 'lead_measures.leads_created') }}
@@ -161,8 +172,8 @@ final as (
     {%- for measures in ['lead_measures', 'created_measures', 'closed_measures', 'quota_measures'] %}
     left join {{ measures }}
         on {{ measures }}.month = grain.month
-        {%- if by_owner %}
-        and {{ measures }}.owner_id is not distinct from grain.owner_id
+        {%- if by_entity %}
+        and {{ measures }}.{{ entity }} is not distinct from grain.{{ entity }}
         {%- endif %}
     {%- endfor %}
 
@@ -170,3 +181,24 @@ final as (
 
 select * from final
 {% endmacro %}
+
+
+{#- The entity column of a measure row: the owner, or the owner's team (an owner missing from
+    User is a team of their own, so no row is lost). -#}
+{% macro entity_select(entity, relation) -%}
+    {%- if entity is not none -%}{{ entity_expression(entity, relation) }} as {{ entity }},{%- endif -%}
+{%- endmacro %}
+
+{% macro entity_expression(entity, relation) -%}
+    {%- if entity == 'owner_id' -%}{{ relation }}.owner_id
+    {%- elif entity == 'team_id' -%}coalesce(owners.team_id, {{ relation }}.owner_id)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro entity_group(entity, relation) -%}
+    {%- if entity is not none -%}{{ entity_expression(entity, relation) }},{%- endif -%}
+{%- endmacro %}
+
+{% macro entity_join(entity, relation) -%}
+    {%- if entity == 'team_id' -%}left join owners on owners.user_id = {{ relation }}.owner_id{%- endif -%}
+{%- endmacro %}

@@ -17,6 +17,9 @@ from orchestration.demo_org.accounts import account_table, build_accounts, build
 from orchestration.demo_org.activities import build_activities
 from orchestration.demo_org.campaigns import build_campaigns, build_members
 from orchestration.demo_org.clock import Timeline
+from orchestration.demo_org.engagement import (
+    build_content_distributions, build_email_messages, build_survey_responses,
+)
 from orchestration.demo_org.history import build_history
 from orchestration.demo_org.leads import build_leads, lead_table
 from orchestration.demo_org.money import currency_types
@@ -27,7 +30,9 @@ from orchestration.demo_org.writer import write_object
 from orchestration.salesforce.objects import OBJECTS
 
 _STREAMS = ("team", "currency", "campaigns", "leads", "accounts", "contacts", "opportunities",
-            "history", "activities", "members", "quotas", "tables")
+            "history", "activities", "members", "quotas", "tables",
+            # Streams added later go last, so the objects above keep their data for a seed.
+            "emails", "content", "surveys")
 
 
 def generate_org(out_dir: Path, *, as_of: dt.date, seed: int = 42, scale: float = 1.0,
@@ -96,4 +101,9 @@ def build_org(*, as_of: dt.date, seed: int, scale: float) -> dict[str, dict]:
         "CampaignMember": members,
         "ForecastingQuota": build_quotas(rng["quotas"], tl, team),
         "CurrencyType": currency_types(rng["currency"], tl),
+        "EmailMessage": build_email_messages(
+            rng["emails"], tl, team, tasks, leads, accounts, contacts, opps
+        ),
+        "ContentDistribution": build_content_distributions(rng["content"], tl, team, opps),
+        "Survey_Response__c": build_survey_responses(rng["surveys"], tl, team, contacts, opps),
     }

@@ -187,9 +187,39 @@ CURRENCY_TYPE = SObject("CurrencyType", (
     _f("SystemModstamp", "datetime"),
 ), id_prefix="01L")
 
+# Engagement: sales e-mails with their open/click tracking, shared sales content, and customer
+# surveys (CSAT/NPS). ParentId of an EmailMessage is the Case of Email-to-Case; ClickCount is not
+# a standard field but one most e-mail tracking tools add, so it is declared like one.
+EMAIL_MESSAGE = SObject("EmailMessage", (
+    _f("Id", "id", True), _f("ParentId", "id"), _f("ActivityId", "id"), _f("RelatedToId", "id"),
+    _f("Subject"), _f("FromAddress"), _f("ToAddress"), _f("Incoming", "boolean"), _f("Status"),
+    _f("MessageDate", "datetime"), _f("IsTracked", "boolean"), _f("IsOpened", "boolean"),
+    _f("FirstOpenedDate", "datetime"), _f("LastOpenedDate", "datetime"), _f("IsBounced", "boolean"),
+    _f("ClickCount", "integer"), _f("CreatedById", "id"), _f("IsDeleted", "boolean"),
+    _f("CreatedDate", "datetime", True), _f("LastModifiedDate", "datetime"),
+    _f("SystemModstamp", "datetime"),
+), id_prefix="02s")
+
+# ContentDistribution has no IsDeleted: a deleted link simply disappears from the export.
+CONTENT_DISTRIBUTION = SObject("ContentDistribution", (
+    _f("Id", "id", True), _f("Name"), _f("ContentVersionId", "id"),
+    _f("RelatedRecordId", "id", True), _f("OwnerId", "id"), _f("ViewCount", "integer"),
+    _f("FirstViewDate", "datetime"), _f("LastViewDate", "datetime"),
+    _f("CreatedDate", "datetime", True), _f("LastModifiedDate", "datetime"),
+    _f("SystemModstamp", "datetime"),
+), id_prefix="05D")
+
+# A custom object, as most orgs capture CSAT/NPS; its key prefix is org-specific.
+SURVEY_RESPONSE = SObject("Survey_Response__c", (
+    _f("Id", "id", True), _f("Name"), _f("Account__c", "id"), _f("Opportunity__c", "id"),
+    _f("Contact__c", "id"), _f("Survey_Type__c"), _f("CSAT__c", "integer"), _f("NPS__c", "integer"),
+    _f("Responded_At__c", "datetime", True), _f("Comment__c"), _f("OwnerId", "id"), *_AUDIT,
+), id_prefix="a0S")
+
 OBJECTS: tuple[SObject, ...] = (
     USER, USER_ROLE, ACCOUNT, CONTACT, LEAD, OPPORTUNITY, OPPORTUNITY_HISTORY, TASK, EVENT,
     CAMPAIGN, CAMPAIGN_MEMBER, FORECASTING_QUOTA, CURRENCY_TYPE,
+    EMAIL_MESSAGE, CONTENT_DISTRIBUTION, SURVEY_RESPONSE,
 )
 OBJECTS_BY_NAME: dict[str, SObject] = {o.api_name: o for o in OBJECTS}
 

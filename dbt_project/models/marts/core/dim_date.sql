@@ -38,6 +38,12 @@ final as (
             as fiscal_year,
         1 + cast(floor(mod(cast(calendar_month as integer) - {{ start_month }} + 12, 12) / 3) as integer)
             as fiscal_quarter,
+        -- the first day of the fiscal quarter: back to the quarter's first month
+        cast({{ dbt.dateadd(
+            'month',
+            '-1 * mod(mod(cast(calendar_month as integer) - ' ~ start_month ~ ' + 12, 12), 3)',
+            'month_start'
+        ) }} as date) as fiscal_quarter_start,
         date_day <= {{ as_of_date() }} as is_on_or_before_as_of
     from calendar
 

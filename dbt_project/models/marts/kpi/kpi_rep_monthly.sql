@@ -1,2 +1,2 @@
 {#- The contract KPIs per owner (Salesforce User Id) and calendar month. -#}
-{{ monthly_kpis(by_owner=true) }}
+{{ monthly_kpis(entity="owner_id") }}

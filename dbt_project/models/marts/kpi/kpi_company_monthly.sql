@@ -1,2 +1,2 @@
 {#- The contract KPIs for the whole company by calendar month: the rep computation, all owners together. -#}
-{{ monthly_kpis(by_owner=false) }}
+{{ monthly_kpis() }}

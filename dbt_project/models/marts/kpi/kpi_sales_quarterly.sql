@@ -1,0 +1,88 @@
+{#- Bookings, wins and growth by fiscal quarter (see dim_date and the fiscal_year_start_month
+    var), per rep, team and company. Ratios are recomputed from the quarter's totals. -#}
+with
+
+events as (
+
+    select * from {{ ref('int_sales_events') }}
+
+),
+
+owners as (
+
+    select * from {{ ref('dim_users') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('dim_date') }}
+
+),
+
+event_rows as (
+
+    select
+        events.*,
+        calendar.fiscal_quarter_start as quarter,
+        coalesce(owners.team_id, events.owner_id) as team_id
+    from events
+    inner join calendar on calendar.date_day = events.event_date
+    left join owners on owners.user_id = events.owner_id
+
+),
+
+totals as (
+
+    select
+        quarter,
+        {{ entity_columns() }},
+        {%- for measure in ['activities', 'calls', 'meetings', 'emails_sent', 'opportunities_created',
+                            'opportunities_won', 'opportunities_lost', 'bookings_amount', 'lost_amount',
+                            'new_customers', 'quota_amount'] %}
+        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from event_rows
+    group by {{ entity_grouping_sets('quarter') }}
+
+),
+
+final as (
+
+    select
+        current_quarter.quarter,
+        current_quarter.entity_type,
+        current_quarter.entity_id,
+        current_quarter.activities,
+        current_quarter.calls,
+        current_quarter.meetings,
+        current_quarter.emails_sent,
+        current_quarter.opportunities_created,
+        current_quarter.opportunities_won,
+        current_quarter.opportunities_lost,
+        {{ safe_divide('current_quarter.opportunities_won',
+                       'current_quarter.opportunities_won + current_quarter.opportunities_lost') }} as win_rate,
+        current_quarter.bookings_amount,
+        {{ safe_divide('current_quarter.bookings_amount',
+                       'current_quarter.bookings_amount + current_quarter.lost_amount') }} as win_rate_by_amount,
+        current_quarter.new_customers,
+        current_quarter.quota_amount,
+        {{ safe_divide('current_quarter.bookings_amount', 'current_quarter.quota_amount') }} as quota_attainment,
+        current_quarter.bookings_amount - current_quarter.quota_amount as bookings_vs_quota,
+        {{ safe_divide('current_quarter.bookings_amount - previous_quarter.bookings_amount',
+                       'previous_quarter.bookings_amount') }} as bookings_growth_qoq,
+        {{ safe_divide('current_quarter.bookings_amount - previous_year.bookings_amount',
+                       'previous_year.bookings_amount') }} as bookings_growth_yoy
+    from totals as current_quarter
+    left join totals as previous_quarter
+        on previous_quarter.entity_type = current_quarter.entity_type
+        and previous_quarter.entity_id = current_quarter.entity_id
+        and previous_quarter.quarter = cast({{ dbt.dateadd('month', -3, 'current_quarter.quarter') }} as date)
+    left join totals as previous_year
+        on previous_year.entity_type = current_quarter.entity_type
+        and previous_year.entity_id = current_quarter.entity_id
+        and previous_year.quarter = cast({{ dbt.dateadd('month', -12, 'current_quarter.quarter') }} as date)
+
+)
+
+select * from final

@@ -1,0 +1,238 @@
+"""Engagement: tracked sales e-mails, shared sales content and customer surveys (CSAT/NPS).
+
+E-mails are the messages behind the e-mail tasks reps logged, with the opens, clicks, bounces and
+replies an e-mail tracking tool records. Content links are decks and documents shared from a deal
+while it was open. Surveys are answered by contacts of customers some weeks after a win. A better
+rep's e-mails are opened more, their deals' content is viewed more and their customers score higher.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+
+from orchestration.demo_org.accounts import Accounts, Contacts
+from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, between, pick_rows
+from orchestration.demo_org.ids import make_ids
+from orchestration.demo_org.leads import Leads
+from orchestration.demo_org.pipeline import STAGE_IS_WON, Opportunities
+from orchestration.demo_org.team import Team
+from orchestration.salesforce.objects import CONTENT_DISTRIBUTION, EMAIL_MESSAGE, SURVEY_RESPONSE
+
+# Sales collateral in the org's content library, with how often reps share each piece.
+_CONTENT = (("Product overview deck", 22), ("Pricing proposal", 16), ("ROI calculator", 10),
+            ("Customer case study", 14), ("Security whitepaper", 9), ("Implementation plan", 8),
+            ("Demo recording", 11), ("Mutual action plan", 6), ("Contract draft", 4))
+_SURVEY_TYPES = ("CSAT", "NPS", "Both")
+# Score distributions over the whole org: NPS 0-10 (promoters 9-10 half, detractors 0-6 a fifth)
+# and CSAT 1-5, mostly 4-5. A response's scores come from one latent satisfaction.
+_NPS_SHARE = (2, 1, 1.5, 2, 2.5, 4.5, 6.5, 12, 18, 22, 28)
+_CSAT_SHARE = (4, 6, 15, 35, 40)
+_SKILL_EFFECT = 0.35  # latent satisfaction per standard deviation of the owner's skill
+_COMMENTS = (
+    ("Onboarding took longer than promised.", "Support is slow to answer.",
+     "Too expensive for what we use.", "Several features we were sold do not work yet."),
+    ("Good product, a few rough edges.", "Does the job.", "Reporting could be better.",
+     "Solid, but the rollout needed more guidance."),
+    ("Great team, very responsive.", "Exactly what we needed.", "Smooth rollout, thank you!",
+     "Our account executive went above and beyond."),
+)
+
+
+def build_email_messages(rng: np.random.Generator, tl: Timeline, team: Team, tasks: dict,
+                         leads: Leads, accounts: Accounts, contacts: Contacts,
+                         opps: Opportunities) -> dict:
+    """The EmailMessage table: one per completed e-mail task, plus the replies some of them got."""
+    who, what = (np.ma.filled(tasks[k], "") for k in ("WhoId", "WhatId"))
+    email_task = (tasks["TaskSubtype"] == "Email") & tasks["IsClosed"]
+    # A few e-mails were logged by hand (BCC, copy-paste), with no message behind the task.
+    t = np.flatnonzero(email_task & (rng.random(email_task.size) < 0.93))
+    n = t.size
+    sent, who, what = tasks["CreatedDate"][t], who[t], what[t]
+    rep = _lookup(team.rep_ids, np.arange(team.rep_ids.size), tasks["OwnerId"][t], 0)
+    skill = team.skill[rep]
+    to_lead = who.astype("U3") == "00Q"
+    # The recipient: the lead or contact; without one, the company's general address.
+    people = _lookup(np.concatenate([leads.ids, contacts.ids]),
+                     np.concatenate([leads.email, contacts.table["Email"]]), who, "")
+    company = _lookup(np.concatenate([accounts.ids, opps.ids]),
+                      np.concatenate([accounts.domain, accounts.domain[opps.account]]), what, "")
+    to = np.where(people != "", people, np.strings.add("info@", company))
+    related = np.where(what != "", what, who)
+    rep_email = team.users["Email"][team.rep_user[rep]]
+
+    tracked = rng.random(n) < 0.7
+    bounced = pick_rows(rng, 0.012, np.ones(n, bool)) | (to_lead & (rng.random(n) < 0.025))
+    # Cold e-mails to leads are opened less than e-mails about a live deal or a customer account.
+    p_open = np.clip(0.58 + 0.07 * skill - 0.12 * to_lead, 0.25, 0.85)
+    first_open = sent + (rng.lognormal(np.log(3 * HOUR), 1.3, n)).astype(np.int64)
+    opened = tracked & ~bounced & (rng.random(n) < p_open) & (first_open <= tl.latest)
+    reopen = first_open + rng.exponential(2 * DAY, n).astype(np.int64)
+    last_open = np.where((rng.random(n) < 0.45) & (reopen <= tl.latest), reopen, first_open)
+    clicks = np.where(opened & (rng.random(n) < 0.25), rng.choice([1, 2, 3], n, p=[0.65, 0.25, 0.1]), 0)
+    deleted = tasks["IsDeleted"][t]
+    # Some opened e-mails get an answer, logged with the thread but not as a task of its own.
+    reply_at = first_open + rng.lognormal(np.log(5 * HOUR), 1.0, n).astype(np.int64)
+    replied = opened & (rng.random(n) < np.clip(0.16 + 0.04 * skill, 0.05, 0.3)) & (reply_at <= tl.latest)
+    r = np.flatnonzero(replied)
+    m = r.size
+    answered = np.where(reply_at[r] >= tl.latest - DAY, "0", np.where(rng.random(m) < 0.55, "2", "1"))
+
+    subject = np.strings.replace(tasks["Subject"][t], "Email: ", "", 1)
+    out, inc = np.zeros(n, bool), np.ones(m, bool)
+    created = np.concatenate([sent, reply_at[r]])
+    opened_all = np.concatenate([opened, ~inc])
+    last_seen = np.concatenate([np.where(opened, last_open, sent), reply_at[r]])
+    modified, modstamp = audit_stamps(rng, tl, created, floor=last_seen, edit_share=0.05)
+    # Deleting a task deletes its e-mail, and the reply goes with the thread.
+    all_deleted = np.concatenate([deleted, deleted[r]])
+    gone = np.concatenate([tasks["SystemModstamp"][t], tasks["SystemModstamp"][t][r]])
+    modified = np.where(all_deleted, np.maximum(modified, gone), modified)
+    modstamp = np.where(all_deleted, np.maximum(modstamp, gone), modstamp)
+    table = {
+        "ParentId": np.ma.masked_all(n + m, "U18"),  # the Case of Email-to-Case; none in sales
+        "ActivityId": np.ma.array(np.concatenate([tasks["Id"][t], np.full(m, "")]),
+                                  mask=np.concatenate([out, inc])),
+        "RelatedToId": np.concatenate([related, related[r]]),
+        "Subject": np.concatenate([subject, np.strings.add("RE: ", subject[r])]),
+        "FromAddress": np.concatenate([rep_email, to[r]]),
+        "ToAddress": np.concatenate([to, rep_email[r]]),
+        "Incoming": np.concatenate([out, inc]),
+        "Status": np.concatenate([np.full(n, "3"), answered]),
+        "MessageDate": created,
+        "IsTracked": np.concatenate([tracked, ~inc]),
+        "IsOpened": opened_all,
+        "FirstOpenedDate": np.ma.array(np.concatenate([first_open, reply_at[r]]), mask=~opened_all),
+        "LastOpenedDate": np.ma.array(np.concatenate([last_open, reply_at[r]]), mask=~opened_all),
+        "IsBounced": np.concatenate([bounced, ~inc]),
+        "ClickCount": np.ma.array(np.concatenate([clicks, np.zeros(m, np.int64)]),
+                                  mask=~np.concatenate([tracked, ~inc])),
+        "CreatedById": np.concatenate([tasks["OwnerId"][t], tasks["OwnerId"][t][r]]),
+        "IsDeleted": all_deleted,
+        "CreatedDate": created,
+        "LastModifiedDate": modified,
+        "SystemModstamp": modstamp,
+    }
+    return _in_creation_order(EMAIL_MESSAGE.id_prefix, 60_000_000, table)
+
+
+def build_content_distributions(rng: np.random.Generator, tl: Timeline, team: Team,
+                                opps: Opportunities) -> dict:
+    """The ContentDistribution table: links to sales content shared from deals while they were open."""
+    won = STAGE_IS_WON[opps.stage]
+    closed = opps.table["IsClosed"]
+    shares = ~opps.deleted & (rng.random(opps.ids.size) < np.where(won, 0.66, 0.37))
+    per_deal = np.where(shares, rng.choice([1, 2, 3], opps.ids.size, p=[0.55, 0.3, 0.15]), 0)
+    deal = np.repeat(np.arange(opps.ids.size), per_deal)
+    end = np.where(closed, opps.last_change, tl.latest)[deal]
+    created = tl.clip(between(rng, opps.created[deal], end))
+    owner = opps.owner[deal]
+    keep = team.is_active(tl, owner, created)  # only reps on the payroll share content
+    deal, created, owner = deal[keep], created[keep], owner[keep]
+    n = deal.size
+
+    # Engaged buyers open what they are sent: won deals and better reps' deals get more views.
+    won_deal = won[deal]
+    engaged = np.clip(0.72 + 0.12 * won_deal + 0.05 * team.skill[owner], 0.4, 0.95)
+    first_view = created + rng.lognormal(np.log(20 * HOUR), 1.2, n).astype(np.int64)
+    viewed = (rng.random(n) < engaged) & (first_view <= tl.latest)
+    views = np.where(viewed, np.minimum(rng.geometric(np.where(won_deal, 0.25, 0.4)), 15), 0)
+    last_view = np.where(views > 1, between(rng, first_view, np.full(n, tl.latest)), first_view)
+    last_view = np.minimum(last_view, first_view + rng.exponential(20 * DAY, n).astype(np.int64))
+    # Some links are shared at account level (a whitepaper for the whole buying committee).
+    on_account = rng.random(n) < 0.12
+    related = np.where(on_account, opps.table["AccountId"][deal], opps.ids[deal])
+    content_ids = make_ids("068", len(_CONTENT), start=3_100_000)
+    content = rng.choice(len(_CONTENT), n, p=_shares(c[1] for c in _CONTENT))
+    no_view = views == 0
+    seen = np.where(no_view, created, last_view)
+    modified, modstamp = audit_stamps(rng, tl, created, edit_share=0.1)
+    table = {
+        "Name": np.asarray([c[0] for c in _CONTENT])[content],
+        "ContentVersionId": content_ids[content],
+        "RelatedRecordId": related,
+        "OwnerId": team.rep_ids[owner],
+        "ViewCount": views,
+        "FirstViewDate": np.ma.array(first_view, mask=no_view),
+        "LastViewDate": np.ma.array(last_view, mask=no_view),
+        "CreatedDate": created,
+        "LastModifiedDate": modified,
+        "SystemModstamp": np.maximum(modstamp, seen),  # view counts are written by the system
+    }
+    return _in_creation_order(CONTENT_DISTRIBUTION.id_prefix, 8_000_000, table)
+
+
+def build_survey_responses(rng: np.random.Generator, tl: Timeline, team: Team, contacts: Contacts,
+                           opps: Opportunities) -> dict:
+    """The Survey_Response__c table: CSAT/NPS answers from contacts of won customers."""
+    won = np.flatnonzero(~opps.deleted & STAGE_IS_WON[opps.stage])
+    # A won deal triggers an onboarding survey and, later, relationship surveys; not all answer.
+    deal = np.repeat(won, rng.poisson(1.1, won.size))
+    delay = (14 * DAY + rng.gamma(2.0, 30 * DAY, deal.size)).astype(np.int64)
+    responded = opps.last_change[deal] + delay
+    contact = contacts.pick(rng, opps.account[deal], np.minimum(responded, tl.latest))
+    keep = (responded <= tl.latest) & (contact >= 0)
+    deal, responded, contact = deal[keep], responded[keep], contact[keep]
+    n = deal.size
+
+    survey = rng.choice(3, n, p=[0.35, 0.35, 0.3])
+    sd = np.hypot(1.0, _SKILL_EFFECT)
+    # Centred on the answering customers' reps: winners skew skilled, the org mix stays on target.
+    skill = team.skill[opps.owner[deal]]
+    skill = skill - (skill.mean() if n else 0.0)
+    latent = rng.normal(0.0, 1.0, n) + _SKILL_EFFECT * skill
+    near = 0.8 * latent + 0.6 * sd * rng.normal(0.0, 1.0, n)  # CSAT follows the same sentiment
+    nps = np.digitize(latent, _cut_points(_NPS_SHARE, sd))
+    csat = 1 + np.digitize(near, _cut_points(_CSAT_SHARE, sd))
+    band = np.where(nps >= 9, 2, np.where(nps >= 7, 1, 0))
+    band = np.where(survey == 0, np.minimum(csat - 3, 2).clip(0), band)
+    has_comment = rng.random(n) < np.where(band == 1, 0.25, 0.45)
+    comment = np.asarray(_COMMENTS)[band, rng.integers(0, len(_COMMENTS[0]), n)]
+
+    created = np.minimum(responded + rng.integers(30, 20 * 60, n), tl.latest)  # synced from the tool
+    deleted = pick_rows(rng, 0.01, np.ones(n, bool))  # test answers and duplicates
+    modified, modstamp = audit_stamps(rng, tl, created, deleted=deleted, edit_share=0.05)
+    table = {
+        "Account__c": opps.table["AccountId"][deal],
+        "Opportunity__c": opps.ids[deal],
+        "Contact__c": contacts.ids[contact],
+        "Survey_Type__c": np.asarray(_SURVEY_TYPES)[survey],
+        "CSAT__c": np.ma.array(csat, mask=survey == 1),
+        "NPS__c": np.ma.array(nps, mask=survey == 0),
+        "Responded_At__c": responded,
+        "Comment__c": np.ma.array(comment, mask=~has_comment),
+        "OwnerId": team.rep_ids[opps.owner[deal]],
+        "IsDeleted": deleted,
+        "CreatedDate": created,
+        "LastModifiedDate": modified,
+        "SystemModstamp": modstamp,
+    }
+    table = _in_creation_order(SURVEY_RESPONSE.id_prefix, 1_200_000, table)
+    number = np.strings.zfill(np.arange(1, n + 1).astype(str), 6)
+    return {"Id": table.pop("Id"), "Name": np.strings.add("SR-", number), **table}
+
+
+def _in_creation_order(prefix: str, start: int, table: dict) -> dict:
+    """Rows sorted by CreatedDate with Ids that, as in Salesforce, increase with it."""
+    order = np.argsort(table["CreatedDate"], kind="stable")
+    return {"Id": make_ids(prefix, order.size, start=start), **{k: v[order] for k, v in table.items()}}
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, missing) -> np.ndarray:
+    """values[i] where keys[i] == query, `missing` where no key matches."""
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    pos = np.minimum(np.searchsorted(keys, query), keys.size - 1)
+    return np.where(keys[pos] == query, values[pos], missing)
+
+
+def _shares(weights) -> np.ndarray:
+    w = np.fromiter(weights, float)
+    return w / w.sum()
+
+
+def _cut_points(shares, sd: float) -> np.ndarray:
+    """Thresholds on a N(0, sd) latent that give each score its share of the responses."""
+    cumulative = np.cumsum(_shares(shares))[:-1]
+    return np.asarray([NormalDist(0.0, sd).inv_cdf(float(c)) for c in cumulative])
