@@ -97,7 +97,8 @@ def test_converted_leads_point_at_the_opportunity_created_at_conversion_by_their
         "Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted"}
 
 
-# (child object, column, parent object) for every reference in the export but WhoId/WhatId.
+# (child object, column, parent object) for every reference in the export but the polymorphic ones
+# (WhoId/WhatId, EmailMessage.RelatedToId, ContentDistribution.RelatedRecordId).
 _REFERENCES = [
     ("User", "UserRoleId", "UserRole"), ("User", "ManagerId", "User"), ("UserRole", "ParentRoleId", "UserRole"),
     ("Account", "OwnerId", "User"), ("Account", "ParentId", "Account"), ("Contact", "AccountId", "Account"),
@@ -108,7 +109,10 @@ _REFERENCES = [
     ("OpportunityHistory", "CreatedById", "User"), ("Task", "OwnerId", "User"), ("Event", "OwnerId", "User"),
     ("Campaign", "OwnerId", "User"), ("CampaignMember", "CampaignId", "Campaign"),
     ("CampaignMember", "LeadId", "Lead"), ("CampaignMember", "ContactId", "Contact"),
-    ("ForecastingQuota", "QuotaOwnerId", "User"),
+    ("ForecastingQuota", "QuotaOwnerId", "User"), ("EmailMessage", "ActivityId", "Task"),
+    ("EmailMessage", "CreatedById", "User"), ("ContentDistribution", "OwnerId", "User"),
+    ("Survey_Response__c", "Account__c", "Account"), ("Survey_Response__c", "Opportunity__c", "Opportunity"),
+    ("Survey_Response__c", "Contact__c", "Contact"), ("Survey_Response__c", "OwnerId", "User"),
 ]
 
 
@@ -195,3 +199,5 @@ def test_scale_one_has_the_documented_size_and_takes_seconds(tmp_path):
     assert counts["Opportunity"] == 1_500 and counts["Lead"] == 4_000 and counts["Account"] == 1_500
     assert 15_000 < counts["Task"] < 26_000 and 4_000 < counts["Event"] < 8_000
     assert 4_500 < counts["OpportunityHistory"] < 8_000 and counts["CurrencyType"] == 4
+    assert 6_000 < counts["EmailMessage"] < 9_500 and 800 < counts["ContentDistribution"] < 1_300
+    assert 200 < counts["Survey_Response__c"] < 500

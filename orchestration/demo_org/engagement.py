@@ -29,7 +29,7 @@ _SURVEY_TYPES = ("CSAT", "NPS", "Both")
 # and CSAT 1-5, mostly 4-5. A response's scores come from one latent satisfaction.
 _NPS_SHARE = (2, 1, 1.5, 2, 2.5, 4.5, 6.5, 12, 18, 22, 28)
 _CSAT_SHARE = (4, 6, 15, 35, 40)
-_SKILL_EFFECT = 0.35  # latent satisfaction per standard deviation of the owner's skill
+_SKILL_EFFECT = 0.5  # latent satisfaction per standard deviation of the owner's skill
 _COMMENTS = (
     ("Onboarding took longer than promised.", "Support is slow to answer.",
      "Too expensive for what we use.", "Several features we were sold do not work yet."),
@@ -66,12 +66,11 @@ def build_email_messages(rng: np.random.Generator, tl: Timeline, team: Team, tas
     bounced = pick_rows(rng, 0.012, np.ones(n, bool)) | (to_lead & (rng.random(n) < 0.025))
     # Cold e-mails to leads are opened less than e-mails about a live deal or a customer account.
     p_open = np.clip(0.58 + 0.07 * skill - 0.12 * to_lead, 0.25, 0.85)
-    first_open = sent + (rng.lognormal(np.log(3 * HOUR), 1.3, n)).astype(np.int64)
+    first_open = sent + rng.lognormal(np.log(3 * HOUR), 1.3, n).astype(np.int64)
     opened = tracked & ~bounced & (rng.random(n) < p_open) & (first_open <= tl.latest)
     reopen = first_open + rng.exponential(2 * DAY, n).astype(np.int64)
     last_open = np.where((rng.random(n) < 0.45) & (reopen <= tl.latest), reopen, first_open)
     clicks = np.where(opened & (rng.random(n) < 0.25), rng.choice([1, 2, 3], n, p=[0.65, 0.25, 0.1]), 0)
-    deleted = tasks["IsDeleted"][t]
     # Some opened e-mails get an answer, logged with the thread but not as a task of its own.
     reply_at = first_open + rng.lognormal(np.log(5 * HOUR), 1.0, n).astype(np.int64)
     replied = opened & (rng.random(n) < np.clip(0.16 + 0.04 * skill, 0.05, 0.3)) & (reply_at <= tl.latest)
@@ -80,36 +79,37 @@ def build_email_messages(rng: np.random.Generator, tl: Timeline, team: Team, tas
     answered = np.where(reply_at[r] >= tl.latest - DAY, "0", np.where(rng.random(m) < 0.55, "2", "1"))
 
     subject = np.strings.replace(tasks["Subject"][t], "Email: ", "", 1)
-    out, inc = np.zeros(n, bool), np.ones(m, bool)
-    created = np.concatenate([sent, reply_at[r]])
-    opened_all = np.concatenate([opened, ~inc])
-    last_seen = np.concatenate([np.where(opened, last_open, sent), reply_at[r]])
-    modified, modstamp = audit_stamps(rng, tl, created, floor=last_seen, edit_share=0.05)
+    sent_by = tasks["OwnerId"][t]
+    no = np.zeros(m, bool)  # the replies' flags
+    incoming = _stack(np.zeros(n, bool), np.ones(m, bool))
+    created = _stack(sent, reply_at[r])
+    is_opened = _stack(opened, no)
+    is_tracked = _stack(tracked, no)
+    seen = _stack(np.where(opened, last_open, sent), reply_at[r])
+    modified, modstamp = audit_stamps(rng, tl, created, floor=seen, edit_share=0.05)
     # Deleting a task deletes its e-mail, and the reply goes with the thread.
-    all_deleted = np.concatenate([deleted, deleted[r]])
-    gone = np.concatenate([tasks["SystemModstamp"][t], tasks["SystemModstamp"][t][r]])
-    modified = np.where(all_deleted, np.maximum(modified, gone), modified)
-    modstamp = np.where(all_deleted, np.maximum(modstamp, gone), modstamp)
+    deleted = _stack(tasks["IsDeleted"][t], tasks["IsDeleted"][t][r])
+    gone = _stack(tasks["SystemModstamp"][t], tasks["SystemModstamp"][t][r])
+    modified = np.where(deleted, np.maximum(modified, gone), modified)
+    modstamp = np.where(deleted, np.maximum(modstamp, gone), modstamp)
     table = {
         "ParentId": np.ma.masked_all(n + m, "U18"),  # the Case of Email-to-Case; none in sales
-        "ActivityId": np.ma.array(np.concatenate([tasks["Id"][t], np.full(m, "")]),
-                                  mask=np.concatenate([out, inc])),
-        "RelatedToId": np.concatenate([related, related[r]]),
-        "Subject": np.concatenate([subject, np.strings.add("RE: ", subject[r])]),
-        "FromAddress": np.concatenate([rep_email, to[r]]),
-        "ToAddress": np.concatenate([to, rep_email[r]]),
-        "Incoming": np.concatenate([out, inc]),
-        "Status": np.concatenate([np.full(n, "3"), answered]),
+        "ActivityId": np.ma.array(_stack(tasks["Id"][t], np.full(m, "")), mask=incoming),
+        "RelatedToId": _stack(related, related[r]),
+        "Subject": _stack(subject, np.strings.add("RE: ", subject[r])),
+        "FromAddress": _stack(rep_email, to[r]),
+        "ToAddress": _stack(to, rep_email[r]),
+        "Incoming": incoming,
+        "Status": _stack(np.full(n, "3"), answered),
         "MessageDate": created,
-        "IsTracked": np.concatenate([tracked, ~inc]),
-        "IsOpened": opened_all,
-        "FirstOpenedDate": np.ma.array(np.concatenate([first_open, reply_at[r]]), mask=~opened_all),
-        "LastOpenedDate": np.ma.array(np.concatenate([last_open, reply_at[r]]), mask=~opened_all),
-        "IsBounced": np.concatenate([bounced, ~inc]),
-        "ClickCount": np.ma.array(np.concatenate([clicks, np.zeros(m, np.int64)]),
-                                  mask=~np.concatenate([tracked, ~inc])),
-        "CreatedById": np.concatenate([tasks["OwnerId"][t], tasks["OwnerId"][t][r]]),
-        "IsDeleted": all_deleted,
+        "IsTracked": is_tracked,
+        "IsOpened": is_opened,
+        "FirstOpenedDate": np.ma.array(_stack(first_open, reply_at[r]), mask=~is_opened),
+        "LastOpenedDate": np.ma.array(_stack(last_open, reply_at[r]), mask=~is_opened),
+        "IsBounced": _stack(bounced, no),
+        "ClickCount": np.ma.array(_stack(clicks, np.zeros(m, np.int64)), mask=~is_tracked),
+        "CreatedById": _stack(sent_by, sent_by[r]),
+        "IsDeleted": deleted,
         "CreatedDate": created,
         "LastModifiedDate": modified,
         "SystemModstamp": modstamp,
@@ -211,6 +211,10 @@ def build_survey_responses(rng: np.random.Generator, tl: Timeline, team: Team, c
     table = _in_creation_order(SURVEY_RESPONSE.id_prefix, 1_200_000, table)
     number = np.strings.zfill(np.arange(1, n + 1).astype(str), 6)
     return {"Id": table.pop("Id"), "Name": np.strings.add("SR-", number), **table}
+
+
+def _stack(outbound: np.ndarray, replies: np.ndarray) -> np.ndarray:
+    return np.concatenate([outbound, replies])
 
 
 def _in_creation_order(prefix: str, start: int, table: dict) -> dict:

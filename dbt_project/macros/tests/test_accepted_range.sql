@@ -13,7 +13,7 @@
 {% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
     {%- if min_value is none and max_value is none -%}
         {{ exceptions.raise_compiler_error(
-            "accepted_range on " ~ model ~ "." ~ column_name ~ ": give min_value, max_value or both"
+            "accepted_range on column " ~ column_name ~ ": give min_value, max_value or both"
         ) }}
     {%- endif -%}
     {%- set lower_op = '>=' if inclusive else '>' -%}

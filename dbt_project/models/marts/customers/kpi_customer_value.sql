@@ -50,7 +50,7 @@ last_wins as (
 
 ),
 
-tenure as (
+customer_wins as (
 
     select
         customers.account_id,
@@ -66,14 +66,14 @@ tenure as (
 
 ),
 
-revenue_rates as (
+tenures as (
 
     select
         *,
         -- A customer won in the as-of month has been one for a month, not zero.
         case when months_since_first_win < 1 then 1 else months_since_first_win end
             as customer_tenure_months
-    from tenure
+    from customer_wins
 
 ),
 
@@ -91,7 +91,7 @@ final as (
         {{ safe_divide('lifetime_revenue * 12', 'customer_tenure_months') }}
             * cast({{ gross_margin }} as {{ type_double() }})
             * cast({{ expected_lifetime_years }} as {{ type_double() }}) as forward_clv
-    from revenue_rates
+    from tenures
 
 )
 
