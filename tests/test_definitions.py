@@ -33,7 +33,8 @@ def test_every_salesforce_object_has_a_raw_asset_in_the_ingest_group(asset_graph
 
 def test_raw_assets_feed_the_dbt_staging_models(asset_graph):
     for obj in OBJECTS:
-        staging = _key("staging", f"stg_salesforce__{obj.table}")
+        # custom objects drop their `_c` suffix in staging (`survey_response_c` -> `survey_response`)
+        staging = _key("staging", f"stg_salesforce__{obj.table.removesuffix('_c')}")
         assert _key("raw", obj.table) in asset_graph.get(staging).parent_keys
 
 

@@ -2,7 +2,8 @@
 
 `generate_org` writes one file per object of `orchestration.salesforce.objects.OBJECTS`: a sales
 team with a manager hierarchy, a lead-to-opportunity funnel with stage history, activities,
-campaigns, quotas and currencies, with the seasonality, deletions and gaps of a real org.
+campaigns, quotas and currencies, tracked e-mails, shared sales content and customer surveys, with
+the seasonality, deletions and gaps of a real org.
 """
 
 from __future__ import annotations

@@ -1,0 +1,71 @@
+"""The KPI catalog and the marts agree: every KPI column is catalogued, every entry is in a mart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from orchestration.kpi_catalog import DOC_BLOCKS, load_catalog, render_doc_blocks
+from orchestration.settings import DBT_PROJECT_DIR
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+@pytest.fixture(scope="module")
+def kpi_marts() -> dict[str, dict]:
+    """Columns (name → properties) of every `kpi_*` model, as documented in the dbt manifest."""
+    nodes = json.loads(MANIFEST.read_text())["nodes"].values()
+    return {
+        node["name"]: node["columns"]
+        for node in nodes
+        if node["resource_type"] == "model" and node["name"].startswith("kpi_")
+    }
+
+
+def _kpi_columns(columns: dict) -> set[str]:
+    return {name for name, column in columns.items() if not column.get("meta", {}).get("dimension")}
+
+
+def test_every_kpi_column_of_a_mart_is_in_the_catalog_for_that_mart(kpi_marts):
+    catalogued = {(model, kpi.name) for kpi in load_catalog() for model in kpi.models}
+    missing = sorted(
+        (model, column)
+        for model, columns in kpi_marts.items()
+        for column in _kpi_columns(columns)
+        if (model, column) not in catalogued
+    )
+    assert missing == []
+
+
+def test_every_catalog_entry_is_a_column_of_each_mart_it_names(kpi_marts):
+    missing = sorted(
+        (kpi.name, model)
+        for kpi in load_catalog()
+        for model in kpi.models
+        if kpi.name not in kpi_marts.get(model, {})
+    )
+    assert missing == []
+
+
+def test_every_catalog_entry_says_what_it_means_and_how_to_read_it():
+    for kpi in load_catalog():
+        assert kpi.definition and kpi.formula and kpi.label, kpi.name
+        assert kpi.indicator_type in ("leading", "lagging"), kpi.name
+        assert kpi.unit in ("count", "currency", "ratio", "hours", "days", "months", "score", "points"), kpi.name
+
+
+def test_every_kpi_column_is_described_by_its_catalog_doc_block(kpi_marts):
+    for model, columns in kpi_marts.items():
+        for name in _kpi_columns(columns):
+            assert columns[name]["description"].startswith(f"**{_label(name)}**"), (model, name)
+
+
+def test_the_doc_blocks_are_generated_from_the_current_catalog():
+    assert DOC_BLOCKS.read_text() == render_doc_blocks(load_catalog()), (
+        "run `python -m orchestration.kpi_catalog` after editing seeds/kpi_catalog.csv"
+    )
+
+
+def _label(name: str) -> str:
+    return next(kpi.label for kpi in load_catalog() if kpi.name == name)
