@@ -7,9 +7,10 @@ import os
 import duckdb
 import pytest
 
+from orchestration.cli import main
 from orchestration.demo_org import generate_org
 from orchestration.salesforce.objects import OBJECTS
-from tests.demo_org_support import AS_OF
+from tests.demo_org_support import AS_OF, PIPELINE_AS_OF
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -29,3 +30,14 @@ def org(tmp_path_factory):
                     f"from read_csv('{csv}', header = true, all_varchar = true)")
     yield {"dir": out, "counts": counts, "con": con}
     con.close()
+
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory):
+    """A small demo org run through the whole pipeline once, shared by the end-to-end tests."""
+    root = tmp_path_factory.mktemp("e2e")
+    export, home = root / "export", root / "home"
+    generate_org(export, as_of=PIPELINE_AS_OF, seed=7, scale=0.1)
+    exit_code = main(["run", "--source", str(export), "--home", str(home), "--as-of", PIPELINE_AS_OF.isoformat()])
+    return {"export": export, "home": home, "db": home / "published" / "crm_kpis.duckdb", "exit": exit_code}

@@ -10,6 +10,7 @@ import datetime as dt
 
 AS_OF = dt.date(2025, 3, 5)
 CUTOFF = dt.datetime(2025, 3, 6)  # the end of the as_of day
+PIPELINE_AS_OF = dt.date(2026, 11, 20)  # the as-of date of the shared end-to-end run
 
 
 def rows(org, sql: str, *params) -> list[tuple]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 
 import duckdb
@@ -10,22 +9,11 @@ import pandas as pd
 import pytest
 
 from orchestration.cli import main
-from orchestration.demo_org import generate_org
 from orchestration.salesforce.objects import OBJECTS
+from tests.demo_org_support import PIPELINE_AS_OF as AS_OF
 from tests.kpi_reference import reference_kpis
 
-AS_OF = dt.date(2026, 11, 20)
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """A small demo org run through the whole pipeline once, shared by the tests of this module."""
-    root = tmp_path_factory.mktemp("e2e")
-    export, home = root / "export", root / "home"
-    generate_org(export, as_of=AS_OF, seed=7, scale=0.1)
-    exit_code = main(["run", "--source", str(export), "--home", str(home), "--as-of", AS_OF.isoformat()])
-    return {"export": export, "home": home, "db": home / "published" / "crm_kpis.duckdb", "exit": exit_code}
 
 
 def _mart(db, name: str) -> pd.DataFrame:
