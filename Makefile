@@ -39,8 +39,9 @@ $(KPI_DOCS): dbt_project/seeds/kpi_catalog.csv orchestration/kpi_catalog.py $(IN
 run: setup
 	$(BIN)/crm-kpi run
 
-## test: the test suite
+## test: lint, then the test suite
 test: setup
+	$(BIN)/ruff check orchestration data_quality tests
 	$(BIN)/pytest
 
 ## ui: the Dagster UI on the same state directory (http://127.0.0.1:3000)

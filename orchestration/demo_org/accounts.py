@@ -12,7 +12,12 @@ import numpy as np
 
 from orchestration.demo_org import money, names
 from orchestration.demo_org.clock import (
-    Timeline, audit_stamps, between, business_time, in_creation_order, pick_rows,
+    Timeline,
+    audit_stamps,
+    between,
+    business_time,
+    in_creation_order,
+    pick_rows,
 )
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.leads import Leads

@@ -18,7 +18,9 @@ from orchestration.demo_org.activities import build_activities
 from orchestration.demo_org.campaigns import build_campaigns, build_members
 from orchestration.demo_org.clock import Timeline
 from orchestration.demo_org.engagement import (
-    build_content_distributions, build_email_messages, build_survey_responses,
+    build_content_distributions,
+    build_email_messages,
+    build_survey_responses,
 )
 from orchestration.demo_org.history import build_history
 from orchestration.demo_org.leads import build_leads, lead_table

@@ -14,7 +14,12 @@ from orchestration.demo_org import money
 from orchestration.demo_org.clock import DAY, Timeline
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.pipeline import (
-    FORECAST_CATEGORY, OPEN_STAGES, STAGE_IS_CLOSED, STAGE_NAMES, STAGE_PROBABILITY, Opportunities,
+    FORECAST_CATEGORY,
+    OPEN_STAGES,
+    STAGE_IS_CLOSED,
+    STAGE_NAMES,
+    STAGE_PROBABILITY,
+    Opportunities,
 )
 from orchestration.demo_org.team import Team
 from orchestration.salesforce.objects import OPPORTUNITY_HISTORY

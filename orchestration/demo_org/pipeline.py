@@ -16,7 +16,14 @@ from orchestration.demo_org import money, names
 from orchestration.demo_org.accounts import Accounts
 from orchestration.demo_org.campaigns import Campaigns
 from orchestration.demo_org.clock import (
-    DAY, HOUR, Timeline, audit_stamps, between, business_time, in_creation_order, pick_rows,
+    DAY,
+    HOUR,
+    Timeline,
+    audit_stamps,
+    between,
+    business_time,
+    in_creation_order,
+    pick_rows,
     quarter_end_push,
 )
 from orchestration.demo_org.ids import make_ids
