@@ -2,9 +2,9 @@
 pandas computation straight from the export CSVs.
 
 The reference shares no code with the dbt models: it reads Opportunity, CurrencyType, Account,
-Campaign and CampaignMember itself and follows the words of the KPI doc blocks
-(dbt_project/models/docs/kpi_definitions_customers_marketing.md). A disagreement is a bug in one of
-the two. These marts are not published (yet), so the test reads the working warehouse, read-only.
+Campaign and CampaignMember itself and follows the words of the KPI catalog
+(dbt_project/seeds/kpi_catalog.csv). A disagreement is a bug in one of the two. It reads the
+published marts of the shared end-to-end run, as a BI tool would.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.cli import main
-from orchestration.demo_org import generate_org
+from tests.demo_org_support import PIPELINE_AS_OF as AS_OF
 
-AS_OF = dt.date(2026, 11, 20)
 # The defaults of var('clv_gross_margin') and var('clv_expected_lifetime_years').
 CLV_GROSS_MARGIN = 1.0
 CLV_EXPECTED_LIFETIME_YEARS = 3.0
@@ -28,18 +26,14 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """A small demo org run through the whole pipeline once: its export and its working marts."""
-    root = tmp_path_factory.mktemp("customer_marketing")
-    export, home = root / "export", root / "home"
-    generate_org(export, as_of=AS_OF, seed=11, scale=0.1)
-    exit_code = main(["run", "--source", str(export), "--home", str(home), "--as-of", AS_OF.isoformat()])
-    assert exit_code == 0, "the pipeline run failed; see the output above"
+def run(published):
+    """The shared demo run (tests/conftest.py): its export and its published marts."""
+    assert published["exit"] == 0, "the pipeline run failed; see the output above"
     names = ["dim_accounts", "kpi_customer_value", "kpi_customer_value_summary", "dim_campaigns",
              "fct_campaign_members", "kpi_campaign_performance", "kpi_campaign_monthly"]
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        marts = {name: con.execute(f"select * from marts.{name}").df() for name in names}
-    return {"export": export, "marts": marts}
+    with duckdb.connect(str(published["db"]), read_only=True) as con:
+        marts = {name: con.execute(f"select * from {name}").df() for name in names}
+    return {"export": published["export"], "marts": marts}
 
 
 # --- the independent computation --------------------------------------------------------------
@@ -85,7 +79,7 @@ def reference_customer_value(export: Path) -> pd.DataFrame:
     first = out["first_won_date"]
     months = (AS_OF.year - first.dt.year) * 12 + (AS_OF.month - first.dt.month)
     out["customer_tenure_months"] = months.clip(lower=1)
-    out["annual_revenue_rate"] = out["lifetime_revenue"] / (out["customer_tenure_months"] / 12)
+    out["annual_revenue_rate"] = out["lifetime_revenue"] / (out["customer_tenure_months"].clip(lower=12) / 12)
     out["forward_clv"] = out["annual_revenue_rate"] * CLV_GROSS_MARGIN * CLV_EXPECTED_LIFETIME_YEARS
     out["first_won_date"] = out["first_won_date"].dt.date
     out["last_won_date"] = out["last_won_date"].dt.date
@@ -103,7 +97,7 @@ def reference_campaign_performance(export: Path) -> pd.DataFrame:
     opps = _opportunities(export)
     won = opps[opps["won_by_as_of"]]
 
-    out = campaigns.set_index("Id")[["ActualCost"]].astype(float).rename(columns={"ActualCost": "actual_cost"})
+    out = pd.DataFrame({"actual_cost": campaigns.set_index("Id")["ActualCost"].astype(float)})
     out["members"] = members.groupby("CampaignId").size().reindex(out.index, fill_value=0)
     out["responses"] = members[responded].groupby("CampaignId").size().reindex(out.index, fill_value=0)
     out["response_rate"] = out["responses"] / out["members"].where(out["members"] != 0)
@@ -182,7 +176,8 @@ def test_the_monthly_campaign_mart_has_every_month_and_adds_up(run):
     members = run["marts"]["fct_campaign_members"]
     added = members[pd.to_datetime(members["created_at"]) < pd.Timestamp(AS_OF + dt.timedelta(days=1))]
     assert monthly["campaign_members_added"].sum() == len(added)
-    responded = added["has_responded"] & (pd.to_datetime(added["first_responded_date"]) <= pd.Timestamp(AS_OF))
+    first_response = pd.to_datetime(added["first_responded_date"])
+    responded = added["has_responded"] & (first_response <= pd.Timestamp(AS_OF))
     assert monthly["campaign_responses"].sum() == responded.sum()
     rate = monthly["campaign_response_rate"]
     assert rate.dropna().between(0, 1).all()

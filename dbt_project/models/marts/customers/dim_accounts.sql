@@ -1,6 +1,6 @@
 {#- One row per (non-deleted) account, with whether it is a customer as of the as-of date and
     what it has bought by then. Definitions: the `kpi_*` doc blocks in
-    models/docs/kpi_definitions_customers_marketing.md. -#}
+    the KPI catalog (seeds/kpi_catalog.csv). -#}
 with
 
 accounts as (

@@ -1,11 +1,12 @@
 {#- Customer lifetime value per customer account (grain: account_id; a customer is an account
     with a won opportunity by the as-of date): historical (lifetime_revenue) and forward-looking
     (forward_clv). Definitions: the `kpi_*` doc blocks in
-    models/docs/kpi_definitions_customers_marketing.md.
+    the KPI catalog (seeds/kpi_catalog.csv).
 
     forward_clv = annual_revenue_rate × var('clv_gross_margin') × var('clv_expected_lifetime_years'). -#}
 {%- set gross_margin = var('clv_gross_margin', 1.0) -%}
 {%- set expected_lifetime_years = var('clv_expected_lifetime_years', 3) -%}
+{%- set annualised_months = 'case when customer_tenure_months < 12 then 12 else customer_tenure_months end' -%}
 {%- if not (0 < gross_margin | float <= 1) -%}
     {{ exceptions.raise_compiler_error(
         "var clv_gross_margin must be a fraction in (0, 1], got " ~ gross_margin
@@ -87,8 +88,9 @@ final as (
         won_opportunities,
         lifetime_revenue,
         customer_tenure_months,
-        {{ safe_divide('lifetime_revenue * 12', 'customer_tenure_months') }} as annual_revenue_rate,
-        {{ safe_divide('lifetime_revenue * 12', 'customer_tenure_months') }}
+        -- annualised over at least 12 months: one deal won this month is not a 12x yearly rate
+        {{ safe_divide('lifetime_revenue * 12', annualised_months) }} as annual_revenue_rate,
+        {{ safe_divide('lifetime_revenue * 12', annualised_months) }}
             * cast({{ gross_margin }} as {{ type_double() }})
             * cast({{ expected_lifetime_years }} as {{ type_double() }}) as forward_clv
     from tenures

@@ -1,5 +1,5 @@
 {#- The company's customer-value KPIs as of the as-of date (grain: one row, as_of_date).
-    Definitions: the `kpi_*` doc blocks in models/docs/kpi_definitions_customers_marketing.md. -#}
+    Definitions: the `kpi_*` doc blocks in the KPI catalog (seeds/kpi_catalog.csv). -#}
 with
 
 customer_value as (

@@ -1,6 +1,6 @@
 {#- Company-wide campaign KPIs by calendar month (grain: month), every month from the first with
     campaign members or responses to the as-of month. Definitions: the `kpi_*` doc blocks in
-    models/docs/kpi_definitions_customers_marketing.md. -#}
+    the KPI catalog (seeds/kpi_catalog.csv). -#}
 with
 
 campaign_members as (

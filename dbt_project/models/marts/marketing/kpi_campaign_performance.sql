@@ -1,7 +1,7 @@
 {#- Campaign KPIs as of the as-of date (grain: campaign_id), for the campaigns created by then:
     reach and response from campaign members, influence and return from the opportunities whose
     primary campaign source (Opportunity.CampaignId) is the campaign. Definitions: the `kpi_*`
-    doc blocks in models/docs/kpi_definitions_customers_marketing.md. -#}
+    doc blocks in the KPI catalog (seeds/kpi_catalog.csv). -#}
 with
 
 campaigns as (
