@@ -1,15 +1,19 @@
-"""Publishing the audited marts as a separate DuckDB file that BI tools read.
+"""Publishing the audited marts for BI tools: a DuckDB file and a Parquet folder, swapped in whole.
 
 DuckDB allows one writer or many readers per file, so BI tools never open the working warehouse.
-Each publish writes a complete new file beside the old one and renames it over the old one: a
-reader sees the old snapshot or the new one, never a half-written file, and a failed publish leaves
-the last good file exactly as it was.
+Each publish builds everything new beside the old files, then swaps it in: the DuckDB file by an
+atomic rename, the Parquet folder by atomically repointing the `parquet` symlink at a new version
+folder. A reader sees the old snapshot or the new one, never a half-written one, and a publish that
+fails before the swap leaves the last good files exactly as they were.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -17,13 +21,25 @@ import duckdb
 from orchestration.salesforce.load import quote_ident
 
 TEMP_GLOB = ".crm_kpis.*.tmp.duckdb*"
+PUBLISH_LOG = "_publish_log"
 
 
-def _sql_string(value: str) -> str:
+@dataclass(frozen=True)
+class PublishEntry:
+    """One row of `_publish_log`: what was published, when, for which as-of date, from what."""
+
+    published_at: str  # ISO-8601 UTC
+    as_of: str
+    run_id: str
+    source_row_counts: dict[str, int]
+    check_summary: dict[str, int]
+
+
+def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -32,38 +48,89 @@ def _fsync_dir(path: Path) -> None:
 
 
 def remove_stale_temp_files(published_dir: Path) -> list[Path]:
-    """Delete temporary files a killed publish left behind (no publish runs concurrently)."""
-    stale = sorted(published_dir.glob(TEMP_GLOB))
+    """Delete what a killed publish left behind (no publish runs concurrently)."""
+    stale = sorted(published_dir.glob(TEMP_GLOB)) + sorted(published_dir.glob(".parquet.*.tmp"))
     for path in stale:
-        path.unlink(missing_ok=True)
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     return stale
 
 
-def publish_tables(
-    warehouse: Path, target: Path, tables: Sequence[tuple[str, str]], run_id: str
-) -> dict[str, int]:
-    """Copy `tables` ((schema, name) pairs) from `warehouse` into a new `target`, atomically.
+def _copy_publish_log(con: duckdb.DuckDBPyConnection, previous: Path, entry: PublishEntry) -> None:
+    """`_publish_log` with the previous file's history plus this publish."""
+    con.execute(
+        f"create table {PUBLISH_LOG} (published_at timestamp, as_of date, run_id varchar, "
+        "source_row_counts json, check_summary json)"
+    )
+    if previous.exists():
+        con.execute(f"attach {sql_string(str(previous))} as previous (read_only)")
+        has_log = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_catalog = 'previous' and table_name = $name", {"name": PUBLISH_LOG}
+        ).fetchall()[0][0]
+        if has_log:
+            con.execute(f"insert into {PUBLISH_LOG} select * from previous.main.{PUBLISH_LOG}")
+        con.execute("detach previous")
+    con.execute(
+        f"insert into {PUBLISH_LOG} values ($published_at, $as_of, $run_id, $counts, $checks)",
+        {
+            "published_at": entry.published_at.replace("Z", ""),
+            "as_of": entry.as_of,
+            "run_id": entry.run_id,
+            "counts": json.dumps(entry.source_row_counts, sort_keys=True),
+            "checks": json.dumps(entry.check_summary, sort_keys=True),
+        },
+    )
 
-    Returns the row count of each published table.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(target.parent)
-    temp = target.parent / f".crm_kpis.{run_id}.tmp.duckdb"
+
+def _swap_symlink(link: Path, target_name: str) -> None:
+    temp_link = link.parent / f".{link.name}.{target_name}.link"
+    temp_link.unlink(missing_ok=True)
+    temp_link.symlink_to(target_name)
+    os.replace(temp_link, link)
+
+
+def publish_tables(
+    warehouse: Path,
+    target: Path,
+    tables: Sequence[tuple[str, str]],
+    run_id: str,
+    entry: PublishEntry | None = None,
+) -> dict[str, int]:
+    """Publish `tables` ((schema, name) pairs) of `warehouse` as `target` (a DuckDB file with the
+    tables in its default schema, plus `_publish_log` when `entry` is given) and as one Parquet
+    file per table under `<target dir>/parquet/`. Returns the row count of each table."""
+    published_dir = target.parent
+    published_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(published_dir)
+    temp_db = published_dir / f".crm_kpis.{run_id}.tmp.duckdb"
+    temp_parquet = published_dir / f".parquet.{run_id}.tmp"
+    version = f"parquet-{run_id}"
     counts: dict[str, int] = {}
     try:
-        with duckdb.connect(str(temp)) as con:
-            con.execute(f"attach {_sql_string(str(warehouse))} as warehouse (read_only)")
+        temp_parquet.mkdir()
+        with duckdb.connect(str(temp_db)) as con:
+            con.execute(f"attach {sql_string(str(warehouse))} as warehouse (read_only)")
             for schema, name in tables:
-                source = f"warehouse.{quote_ident(schema)}.{quote_ident(name)}"
-                con.execute(f"create table main.{quote_ident(name)} as select * from {source}")
-                counts[name] = con.execute(f"select count(*) from main.{quote_ident(name)}").fetchall()[0][0]
+                table = f"main.{quote_ident(name)}"
+                con.execute(f"create table {table} as select * from warehouse.{quote_ident(schema)}.{quote_ident(name)}")
+                counts[name] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+                parquet_file = sql_string(str(temp_parquet / f"{name}.parquet"))
+                con.execute(f"copy {table} to {parquet_file} (format parquet)")
             con.execute("detach warehouse")
+            if entry is not None:
+                _copy_publish_log(con, target, entry)
             con.execute("checkpoint")
-        with open(temp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-        _fsync_dir(target.parent)
+        _fsync(temp_db)
+        # Swap both in back to back; everything that could fail has already happened.
+        os.replace(temp_parquet, published_dir / version)
+        _swap_symlink(published_dir / "parquet", version)
+        os.replace(temp_db, target)
+        _fsync(published_dir)
     finally:
-        for leftover in target.parent.glob(temp.name + "*"):
+        for leftover in published_dir.glob(temp_db.name + "*"):
             leftover.unlink(missing_ok=True)
+        shutil.rmtree(temp_parquet, ignore_errors=True)
+    for old in published_dir.glob("parquet-*"):
+        if old.name != version:
+            shutil.rmtree(old, ignore_errors=True)
     return counts

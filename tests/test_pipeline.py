@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
@@ -14,6 +15,14 @@ from tests.demo_org_support import PIPELINE_AS_OF as AS_OF
 from tests.kpi_reference import reference_kpis
 
 pytestmark = pytest.mark.e2e
+
+
+def _published_files(published) -> dict[str, bytes]:
+    """Every published file (the DuckDB file and the Parquet copies) with its bytes."""
+    parquet = published["db"].parent / "parquet"
+    files = {"crm_kpis.duckdb": published["db"].read_bytes()}
+    files.update({f"parquet/{p.name}": p.read_bytes() for p in sorted(parquet.glob("*.parquet"))})
+    return files
 
 
 def _mart(db, name: str) -> pd.DataFrame:
@@ -38,6 +47,18 @@ def test_a_clean_run_exits_zero_and_publishes_both_marts(published):
     assert company_rows >= 24  # about two years of history, no gaps
 
 
+def test_a_clean_run_writes_a_publish_log_row_and_a_parquet_copy_of_every_mart(published):
+    with duckdb.connect(str(published["db"]), read_only=True) as con:
+        log = con.execute("select as_of, run_id, source_row_counts, check_summary from _publish_log").fetchall()
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert len(log) == 1 and str(log[0][0]) == AS_OF.isoformat()
+    counts, checks = json.loads(log[0][2]), json.loads(log[0][3])
+    assert counts["opportunity"] == len(pd.read_csv(published["export"] / "Opportunity.csv"))
+    assert checks["failed"] == 0 and checks["passed"] > 50
+    parquet = {p.stem for p in (published["db"].parent / "parquet").glob("*.parquet")}
+    assert parquet == tables - {"_publish_log"}
+
+
 def test_the_rep_mart_equals_an_independent_pandas_computation(published):
     expected, _ = reference_kpis(published["export"], AS_OF)
     _assert_frames_match(_mart(published["db"], "kpi_rep_monthly"), expected, ["month", "owner_id"])
@@ -60,7 +81,7 @@ def test_the_company_mart_is_the_sum_of_the_rep_mart(published):
 def test_a_failing_blocking_check_holds_the_run_back_and_leaves_the_published_file_untouched(
     published, tmp_path, capsys
 ):
-    before = published["db"].read_bytes()
+    before = _published_files(published)
     export = tmp_path / "export"
     shutil.copytree(published["export"], export)
     opportunities = pd.read_csv(export / "Opportunity.csv", dtype=str, keep_default_na=False)
@@ -74,7 +95,7 @@ def test_a_failing_blocking_check_holds_the_run_back_and_leaves_the_published_fi
     assert "raw/opportunity · opportunity_expectations" in output.out
     assert "expect_column_values_to_be_between(amount" in output.out
     assert "Held back" in output.err
-    assert published["db"].read_bytes() == before
+    assert _published_files(published) == before
 
 
 def test_kpis_prints_the_published_company_kpis(published, capsys):
@@ -93,7 +114,7 @@ def test_run_on_a_folder_that_does_not_exist_is_a_clear_error(tmp_path, capsys):
 def test_a_missing_required_column_holds_the_run_back_naming_the_file_and_column(
     published, tmp_path, capsys
 ):
-    before = published["db"].read_bytes()
+    before = _published_files(published)
     export = tmp_path / "export"
     shutil.copytree(published["export"], export)
     opportunities = pd.read_csv(export / "Opportunity.csv", dtype=str, keep_default_na=False)
@@ -105,7 +126,7 @@ def test_a_missing_required_column_holds_the_run_back_naming_the_file_and_column
     assert exit_code == 1
     assert f"raw__opportunity: {export / 'Opportunity.csv'}: required column(s) StageName missing" in output.out
     assert "Traceback" not in output.out + output.err
-    assert published["db"].read_bytes() == before
+    assert _published_files(published) == before
 
 
 def test_generate_writes_one_file_per_object_named_by_its_api_name(tmp_path, capsys):

@@ -1,10 +1,13 @@
-"""Publishing marts as a separate file, replaced whole."""
+"""Publishing marts as a separate DuckDB file and Parquet folder, replaced whole."""
 
 from __future__ import annotations
 
-import duckdb
+import json
 
-from orchestration.publish import publish_tables
+import duckdb
+import pytest
+
+from orchestration.publish import PublishEntry, publish_tables
 
 
 def _warehouse(path, rows: int):
@@ -13,17 +16,39 @@ def _warehouse(path, rows: int):
         con.execute(f"create table marts.kpi as select range as n from range({rows})")
 
 
-def test_publish_copies_the_tables_into_the_default_schema(tmp_path):
+def _entry(run_id: str) -> PublishEntry:
+    return PublishEntry("2026-11-23T10:00:00", "2026-11-22", run_id, {"opportunity": 3}, {"passed": 2})
+
+
+@pytest.fixture
+def target(tmp_path):
+    return tmp_path / "published" / "crm_kpis.duckdb"
+
+
+def test_publish_copies_the_tables_into_the_default_schema_and_parquet(tmp_path, target):
     _warehouse(tmp_path / "wh.duckdb", 3)
-    target = tmp_path / "published" / "crm_kpis.duckdb"
     counts = publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r1")
     assert counts == {"kpi": 3}
     with duckdb.connect(str(target), read_only=True) as con:
         assert con.execute("select sum(n) from kpi").fetchall() == [(3,)]
+    parquet = target.parent / "parquet" / "kpi.parquet"
+    assert duckdb.sql(f"select sum(n) from '{parquet}'").fetchall() == [(3,)]
 
 
-def test_publish_replaces_the_file_and_leaves_no_temporary_files(tmp_path):
-    target = tmp_path / "published" / "crm_kpis.duckdb"
+def test_the_publish_log_keeps_every_publish_with_its_run_and_counts(tmp_path, target):
+    _warehouse(tmp_path / "wh.duckdb", 1)
+    publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r1", entry=_entry("r1"))
+    publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r2", entry=_entry("r2"))
+    with duckdb.connect(str(target), read_only=True) as con:
+        rows = con.execute(
+            "select run_id, as_of::varchar, source_row_counts, check_summary from _publish_log order by run_id"
+        ).fetchall()
+    assert [r[0] for r in rows] == ["r1", "r2"]
+    assert rows[1][1] == "2026-11-22"
+    assert json.loads(rows[1][2]) == {"opportunity": 3} and json.loads(rows[1][3]) == {"passed": 2}
+
+
+def test_publish_replaces_both_and_leaves_no_temporary_files(tmp_path, target):
     _warehouse(tmp_path / "wh1.duckdb", 2)
     publish_tables(tmp_path / "wh1.duckdb", target, [("marts", "kpi")], run_id="r1")
     reader = duckdb.connect(str(target), read_only=True)  # a BI tool holding the old snapshot
@@ -33,28 +58,28 @@ def test_publish_replaces_the_file_and_leaves_no_temporary_files(tmp_path):
     reader.close()
     with duckdb.connect(str(target), read_only=True) as con:
         assert con.execute("select count(*) from kpi").fetchall() == [(5,)]
-    assert sorted(p.name for p in target.parent.iterdir()) == ["crm_kpis.duckdb"]
+    parquet = target.parent / "parquet" / "kpi.parquet"
+    assert duckdb.sql(f"select count(*) from '{parquet}'").fetchall() == [(5,)]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["crm_kpis.duckdb", "parquet", "parquet-r2"]
 
 
-def test_a_stale_temporary_file_from_a_killed_publish_is_cleaned_up(tmp_path):
-    target = tmp_path / "published" / "crm_kpis.duckdb"
+def test_stale_temporary_files_from_a_killed_publish_are_cleaned_up(tmp_path, target):
     target.parent.mkdir(parents=True)
     (target.parent / ".crm_kpis.dead-run.tmp.duckdb").write_bytes(b"half written")
+    (target.parent / ".parquet.dead-run.tmp").mkdir()
     _warehouse(tmp_path / "wh.duckdb", 1)
     publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r3")
-    assert sorted(p.name for p in target.parent.iterdir()) == ["crm_kpis.duckdb"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["crm_kpis.duckdb", "parquet", "parquet-r3"]
 
 
-def test_a_failed_publish_leaves_the_previous_file_byte_for_byte(tmp_path):
-    target = tmp_path / "published" / "crm_kpis.duckdb"
+def test_a_failed_publish_leaves_the_previous_files_byte_for_byte(tmp_path, target):
     _warehouse(tmp_path / "wh.duckdb", 2)
     publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r1")
     before = target.read_bytes()
-    try:
-        publish_tables(tmp_path / "wh.duckdb", target, [("marts", "missing_table")], run_id="r2")
-    except duckdb.Error:
-        pass
-    else:
-        raise AssertionError("publishing a missing table should fail")
+    parquet = target.parent / "parquet" / "kpi.parquet"
+    parquet_before = parquet.read_bytes()
+    with pytest.raises(duckdb.Error):
+        publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi"), ("marts", "missing")], run_id="r2")
     assert target.read_bytes() == before
-    assert sorted(p.name for p in target.parent.iterdir()) == ["crm_kpis.duckdb"]
+    assert parquet.read_bytes() == parquet_before
+    assert sorted(p.name for p in target.parent.iterdir()) == ["crm_kpis.duckdb", "parquet", "parquet-r1"]

@@ -1,35 +1,79 @@
 """The published marts: what BI tools read, written only after every blocking check passed."""
 
+import datetime as dt
+
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 
 from orchestration.dbt_manifest import published_relations
 from orchestration.defs.transform.dbt import dbt_project
-from orchestration.publish import publish_tables
+from orchestration.publish import PublishEntry, publish_tables
 from orchestration.resources import PipelineConfig
+from orchestration.salesforce.load import quote_ident
 
 # Every mart model and the KPI catalog, as (warehouse schema, table) pairs.
 PUBLISHED = published_relations(dbt_project.manifest_path)
 
 
+def _check_summary(context: dg.AssetExecutionContext) -> dict[str, int]:
+    """How the checks of this run went, for `_publish_log`."""
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    summary = {"passed": 0, "warned": 0, "failed": 0}
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if evaluation.passed:
+            summary["passed"] += 1
+        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+            summary["warned"] += 1
+        else:
+            summary["failed"] += 1
+    return summary
+
+
+def _source_row_counts(warehouse: DuckDBResource) -> dict[str, int]:
+    with warehouse.get_connection() as con:
+        tables = con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw' order by table_name"
+        ).fetchall()
+        return {
+            name: con.execute(f"select count(*) from raw.{quote_ident(name)}").fetchall()[0][0]
+            for (name,) in tables
+        }
+
+
 @dg.asset(
     key=["published", "crm_kpis"],
     group_name="publish",
-    kinds={"duckdb"},
+    kinds={"duckdb", "parquet"},
     deps=[dg.AssetKey([schema, name]) for schema, name in PUBLISHED],
     description=(
         "The audited marts (every `marts` model and the KPI catalog) in "
-        "`$CRM_KPI_HOME/published/crm_kpis.duckdb` (default schema), replaced whole by an atomic "
-        "rename. Runs only when every upstream blocking check and dbt test passed, so a failed "
-        "audit leaves the last good file untouched."
+        "`$CRM_KPI_HOME/published/crm_kpis.duckdb` (default schema, with a `_publish_log` table) "
+        "and as Parquet files in `$CRM_KPI_HOME/published/parquet/`, swapped in whole. Runs only "
+        "when every upstream blocking check and dbt test passed, so a failed audit leaves the "
+        "last good files untouched."
     ),
 )
-def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig) -> dg.MaterializeResult:
+def published_marts(
+    context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
     paths = pipeline.paths
-    counts = publish_tables(paths.warehouse, paths.published_db, PUBLISHED, context.run.run_id)
+    entry = PublishEntry(
+        published_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(),
+        as_of=pipeline.as_of_date.isoformat(),
+        run_id=context.run.run_id,
+        source_row_counts=_source_row_counts(warehouse),
+        check_summary=_check_summary(context),
+    )
+    counts = publish_tables(paths.warehouse, paths.published_db, PUBLISHED, context.run.run_id, entry)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(paths.published_db)),
-            "as_of": dg.MetadataValue.text(pipeline.as_of_date.isoformat()),
+            "parquet": dg.MetadataValue.path(str(paths.published_dir / "parquet")),
+            "as_of": dg.MetadataValue.text(entry.as_of),
+            "checks": dg.MetadataValue.json(entry.check_summary),
             "tables": dg.MetadataValue.int(len(counts)),
             **{f"rows_{name}": dg.MetadataValue.int(n) for name, n in counts.items()},
         }
