@@ -5,6 +5,7 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from data_quality.load_audit import record_load
 from orchestration.resources import PipelineConfig
 from orchestration.salesforce.export import ExportError, find_object_file
 from orchestration.salesforce.load import load_object
@@ -35,6 +36,10 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
                 )
             with warehouse.get_connection() as con:
                 result = load_object(con, obj, path, loaded_at)
+                columns = [f.column for f in obj.fields if f.api_name not in result.missing_optional_columns]
+                record_load(con, context.run.run_id, obj.api_name, result.rows,
+                            columns + result.extra_columns if path else [], result.source_file,
+                            loaded_at, pipeline.as_of_date)
         except ExportError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         if path is None:

@@ -5,6 +5,7 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from data_quality.load_audit import record_good_run
 from orchestration.dbt_manifest import published_relations
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.publish import PublishEntry, publish_tables
@@ -68,6 +69,9 @@ def published_marts(
         check_summary=_check_summary(context),
     )
     counts = publish_tables(paths.warehouse, paths.published_db, PUBLISHED, context.run.run_id, entry)
+    # This run's loads become the baseline the next run's volume and schema checks compare with.
+    with warehouse.get_connection() as con:
+        record_good_run(con, context.run.run_id, dt.datetime.fromisoformat(entry.published_at))
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(paths.published_db)),

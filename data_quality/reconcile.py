@@ -1,0 +1,102 @@
+"""Reconciliation: the marts agree with raw, computed again straight from the raw tables.
+
+These queries share nothing with the dbt models, so a join that multiplies rows, a filter that
+drops them, or a conversion that goes wrong shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from data_quality.load_audit import CheckOutcome
+
+CENT = 0.005  # half a cent: sums of doubles may differ in the last bits, never by a cent
+
+# Raw facts by the KPI contract's words: live rows, amounts converted into the corporate currency.
+_RAW_OPPORTUNITIES = """
+    with rates as (select iso_code, conversion_rate from raw.currency_type),
+    org as (select count(*) as currencies from rates)
+    select
+        count(case when o.created_date < $cutoff then 1 end) as opportunities_created,
+        count(case when o.is_won and o.close_date <= $as_of then 1 end) as opportunities_won,
+        count(case when o.is_closed and not o.is_won and o.close_date <= $as_of then 1 end) as opportunities_lost,
+        coalesce(sum(case when o.is_won and o.close_date <= $as_of then coalesce(o.amount, 0) / case
+            when org.currencies = 0 or o.currency_iso_code is null then 1 else rates.conversion_rate end end), 0)
+            as bookings_amount
+    from raw.opportunity as o
+    cross join org
+    left join rates on rates.iso_code = o.currency_iso_code
+    where not coalesce(o.is_deleted, false)
+"""
+_RAW_LEADS = """
+    select count(*) from raw.lead
+    where not coalesce(is_deleted, false) and created_date < $cutoff
+"""
+_MART_TOTALS = """
+    select sum(opportunities_created), sum(opportunities_won), sum(opportunities_lost),
+           sum(bookings_amount), sum(leads_created)
+    from marts.kpi_company_monthly
+"""
+ADDITIVE = ("leads_created", "leads_converted", "leads_contacted", "opportunities_created",
+            "pipeline_created_amount", "opportunities_won", "opportunities_lost", "bookings_amount",
+            "quota_amount")
+
+
+def marts_match_raw(con, as_of: dt.date) -> CheckOutcome:
+    """Company totals of kpi_company_monthly equal the same totals computed from raw."""
+    params = {"as_of": as_of, "cutoff": as_of + dt.timedelta(days=1)}
+    created, won, lost, bookings = con.execute(_RAW_OPPORTUNITIES, params).fetchall()[0]
+    leads = con.execute(_RAW_LEADS, {"cutoff": params["cutoff"]}).fetchall()[0][0]
+    mart = con.execute(_MART_TOTALS).fetchall()[0]
+    expected = {"opportunities_created": created, "opportunities_won": won, "opportunities_lost": lost,
+                "bookings_amount": float(bookings), "leads_created": leads}
+    actual = dict(zip(["opportunities_created", "opportunities_won", "opportunities_lost",
+                       "bookings_amount", "leads_created"], [v or 0 for v in mart]))
+    mismatches = {
+        name: {"raw": expected[name], "mart": actual[name]}
+        for name in expected
+        if abs(float(actual[name]) - float(expected[name])) > (CENT if name == "bookings_amount" else 0)
+    }
+    metadata = {"raw": expected, "mart": {k: float(v) for k, v in actual.items()}}
+    if mismatches:
+        details = "; ".join(f"{k}: raw {v['raw']:,} vs mart {v['mart']:,}" for k, v in mismatches.items())
+        return CheckOutcome(False, f"kpi_company_monthly disagrees with raw: {details}.", metadata)
+    return CheckOutcome(True, f"Totals match raw (bookings {expected['bookings_amount']:,.2f}).", metadata)
+
+
+def rep_mart_sums_to_company(con) -> CheckOutcome:
+    """Every additive KPI of kpi_rep_monthly, summed over owners, equals kpi_company_monthly."""
+    diffs = " or ".join(f"abs(coalesce(rep.{c}, 0) - company.{c}) > {CENT}" for c in ADDITIVE)
+    rows = con.execute(f"""
+        with rep as (select month, {', '.join(f'sum({c}) as {c}' for c in ADDITIVE)}
+                     from marts.kpi_rep_monthly group by month)
+        select company.month from marts.kpi_company_monthly as company
+        left join rep on rep.month = company.month
+        where {diffs}
+        order by company.month
+    """).fetchall()
+    months = [str(r[0]) for r in rows]
+    if months:
+        return CheckOutcome(False, (f"kpi_rep_monthly does not sum to kpi_company_monthly in "
+                                    f"{len(months)} month(s), e.g. {months[:3]}."),
+                            {"failing_months": len(months), "sample": months[:5]})
+    return CheckOutcome(True, "The rep mart sums to the company mart in every month.")
+
+
+def one_row_per_opportunity(con) -> CheckOutcome:
+    """fct_opportunities has exactly one row per live raw opportunity: no join multiplied or lost rows."""
+    rows, distinct = con.execute(
+        "select count(*), count(distinct opportunity_id) from marts.fct_opportunities"
+    ).fetchall()[0]
+    raw = con.execute(
+        "select count(distinct id) from raw.opportunity where not coalesce(is_deleted, false)"
+    ).fetchall()[0][0]
+    metadata = {"rows": rows, "distinct_opportunities": distinct, "raw_live_opportunities": raw}
+    if rows != distinct or distinct != raw:
+        sample = [r[0] for r in con.execute(
+            "select opportunity_id from marts.fct_opportunities group by 1 having count(*) > 1 limit 5"
+        ).fetchall()]
+        return CheckOutcome(False, (
+            f"fct_opportunities has {rows:,} rows for {distinct:,} opportunities ({raw:,} live in raw): "
+            f"a join multiplies or drops rows (duplicated e.g. {sample})."), {**metadata, "sample": sample})
+    return CheckOutcome(True, f"{rows:,} rows, one per live opportunity.", metadata)
