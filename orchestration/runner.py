@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +28,22 @@ class RunSummary:
     skipped_steps: list[str] = field(default_factory=list)
 
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text and text.strip() else ""
+    """The first non-empty line, without terminal colour codes: a summary, not a log."""
+    lines = [line.strip() for line in ANSI_ESCAPE.sub("", text or "").splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def _check_description(evaluation) -> str:
+    if evaluation.description:
+        return _first_line(evaluation.description)
+    failing = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    if failing is not None:  # a dbt test: say how many rows broke it
+        return f"dbt test failed on {failing.value} row(s)"
+    return "failed"
 
 
 def _error_text(event: dg.DagsterEvent) -> str:
@@ -39,7 +54,10 @@ def _error_text(event: dg.DagsterEvent) -> str:
     # A dg.Failure carries our own message (file, column, rule); show that, not the exception type.
     user_failure = getattr(data, "user_failure_data", None)
     if user_failure is not None and user_failure.description:
-        return user_failure.description
+        if user_failure.description.startswith("The dbt CLI process"):
+            # dagster-dbt's message is the command line; the failing tests are listed as checks
+            return "dbt build failed (failing dbt tests are listed above; models in the run log)"
+        return _first_line(user_failure.description)
     cause = error.cause or error
     return _first_line(cause.message)
 
@@ -57,9 +75,9 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
             if evaluation.passed:
                 summary.passed_checks += 1
             elif evaluation.severity == dg.AssetCheckSeverity.WARN:
-                summary.warned_checks.append(f"{name}: {evaluation.description or 'warning'}")
+                summary.warned_checks.append(f"{name}: {_check_description(evaluation)}")
             else:
-                summary.failed_checks.append(f"{name}: {evaluation.description or 'failed'}")
+                summary.failed_checks.append(f"{name}: {_check_description(evaluation)}")
         elif event.is_step_materialization and event.asset_key == PUBLISHED_KEY:
             summary.published = True
     return summary
