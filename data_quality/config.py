@@ -34,6 +34,19 @@ class QualityConfig(BaseModel):
     volume_drop_threshold: float = Field(
         0.5, ge=0, le=1, description="Largest tolerated drop in an object's rows against the last good load."
     )
+    quarantine_threshold: float = Field(
+        0.05, ge=0, le=1,
+        description="Largest share of an object's rows that may break one row-level rule (they are "
+        "quarantined); above it the run is held back.",
+    )
+    orphan_tolerance: float = Field(
+        0.01, ge=0, le=1, description="Largest share of rows whose reference (owner, account, ...) may not resolve."
+    )
+    lead_statuses: list[str] = Field(
+        default_factory=lambda: ["Open - Not Contacted", "Working - Contacted", "Closed - Converted",
+                                 "Closed - Not Converted"],
+        description="The org's Lead Status values (Salesforce's defaults unless configured).",
+    )
 
     def max_age_for(self, object_name: str) -> float | None:
         return self.max_age_hours.get(object_name)

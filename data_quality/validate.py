@@ -1,8 +1,9 @@
-"""Run an expectation suite over a DuckDB table, in bounded chunks of rows.
+"""Run an expectation suite over the rows of a query, in bounded chunks, and find the failing rows.
 
 Great Expectations 1.x has no DuckDB SQL engine, so rows are validated as pandas DataFrames. To keep
-memory bounded on large tables, the table is split into chunks by a hash of its key: every copy of a
-key lands in the same chunk, so per-chunk uniqueness is global uniqueness, and per-chunk counts add up.
+memory bounded on large tables, the rows are split into chunks by a hash of the record Id: every
+copy of an Id lands in the same chunk, so per-chunk uniqueness is global uniqueness, and counts add
+up. Each failing row is identified by its `_row_number` (its position in the export file).
 """
 
 from __future__ import annotations
@@ -23,25 +24,29 @@ from great_expectations.data_context.types.base import ProgressBarsConfig  # noq
 
 DEFAULT_CHUNK_ROWS = 250_000
 SAMPLE_SIZE = 5
+ROW_KEY = "_row_number"
 
 
 @dataclass
-class ExpectationOutcome:
+class RuleOutcome:
     """One expectation's result over the whole table."""
 
+    rule: str
     expectation: str
-    column: str | None
     kwargs: dict[str, Any]
     unexpected_count: int = 0
     sample: list[Any] = field(default_factory=list)
+    failing_rows: list[int] = field(default_factory=list)  # _row_number of each failing row
 
     @property
     def success(self) -> bool:
         return self.unexpected_count == 0
 
     def describe(self) -> str:
-        rule = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items() if k not in ("column", "batch_id"))
-        return f"{self.expectation}({self.column}{', ' + rule if rule else ''})"
+        shown = {k: v for k, v in self.kwargs.items() if k not in ("batch_id", "row_condition", "condition_parser")}
+        if isinstance(shown.get("value_set"), list) and len(shown["value_set"]) > 6:
+            shown["value_set"] = shown["value_set"][:6] + ["…"]
+        return f"{self.rule}: {self.expectation}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
 
 @dataclass
@@ -50,58 +55,62 @@ class SuiteOutcome:
     rows: int
     chunks: int
     seconds: float
-    outcomes: list[ExpectationOutcome]
+    outcomes: list[RuleOutcome]
 
     @property
-    def success(self) -> bool:
-        return all(o.success for o in self.outcomes)
-
-    @property
-    def failures(self) -> list[ExpectationOutcome]:
+    def failures(self) -> list[RuleOutcome]:
         return [o for o in self.outcomes if not o.success]
+
+
+def _context():
+    context = gx.get_context(mode="ephemeral")
+    # Progress bars are for notebooks; here they would only flood the run logs.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
 
 
 def _validate_frame(context, suite: gx.ExpectationSuite, frame) -> list[Any]:
     source = context.data_sources.add_or_update_pandas("duckdb_chunks")
     asset = source.add_dataframe_asset(name=f"chunk_{id(frame)}")
-    batch = asset.add_batch_definition_whole_dataframe("chunk").get_batch(
-        batch_parameters={"dataframe": frame}
-    )
-    result = batch.validate(suite, result_format={"result_format": "SUMMARY"})
+    batch = asset.add_batch_definition_whole_dataframe("chunk").get_batch(batch_parameters={"dataframe": frame})
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_KEY],
+                     "partial_unexpected_count": SAMPLE_SIZE}
+    result = batch.validate(suite, result_format=result_format)
     source.delete_asset(asset.name)
     return result.results
 
 
-def validate_table(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    suite: gx.ExpectationSuite,
-    key: str = "id",
+def _clean(value):
+    return None if isinstance(value, float) and value != value else value  # NaN is a NULL
+
+
+def validate_query(
+    con: duckdb.DuckDBPyConnection, query: str, suite: gx.ExpectationSuite,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
 ) -> SuiteOutcome:
-    """Validate every row of `table` (a trusted, quoted SQL name) against `suite`."""
+    """Validate every row `query` returns (it must have `id` and `_row_number`) against `suite`."""
     started = time.perf_counter()
-    rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    rows = con.execute(f"select count(*) from ({query})").fetchall()[0][0]
     chunks = max(1, math.ceil(rows / chunk_rows))
-    context = gx.get_context(mode="ephemeral")
-    # Progress bars are for notebooks; here they would only flood the run logs.
-    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    outcomes = [
-        ExpectationOutcome(e.expectation_type, getattr(e, "column", None), e.configuration.kwargs)
+    context = _context()
+    outcomes = {
+        e.meta["rule"]: RuleOutcome(e.meta["rule"], e.expectation_type, e.configuration.kwargs)
         for e in suite.expectations
-    ]
+    }
     for chunk in range(chunks):
         frame = con.execute(
-            f"select * from {table} where hash({key}) % $chunks = $chunk",
-            {"chunks": chunks, "chunk": chunk},
+            f"select * from ({query}) where hash(id) % $chunks = $chunk", {"chunks": chunks, "chunk": chunk}
         ).df()
         if frame.empty:
             continue
-        for outcome, result in zip(outcomes, _validate_frame(context, suite, frame), strict=True):
+        for result in _validate_frame(context, suite, frame):
+            outcome = outcomes[result.expectation_config.meta["rule"]]
             unexpected = result.result.get("unexpected_count") or 0
             outcome.unexpected_count += unexpected
-            if unexpected and len(outcome.sample) < SAMPLE_SIZE:
-                sample = result.result.get("partial_unexpected_list") or []
-                sample = [None if v != v else v for v in sample]  # NaN (a NULL) reads as None
+            if unexpected:
+                sample = [_clean(v) for v in result.result.get("partial_unexpected_list") or []]
                 outcome.sample.extend(sample[: SAMPLE_SIZE - len(outcome.sample)])
-    return SuiteOutcome(suite.name, rows, chunks, time.perf_counter() - started, outcomes)
+                outcome.failing_rows.extend(
+                    int(index[ROW_KEY]) for index in result.result.get("unexpected_index_list") or []
+                )
+    return SuiteOutcome(suite.name, rows, chunks, time.perf_counter() - started, list(outcomes.values()))

@@ -31,6 +31,9 @@ UNIT_TEST_FILES = [
     DBT_PROJECT / "models/staging/salesforce/_salesforce__unit_tests.yml",
     DBT_PROJECT / "models/intermediate/_intermediate__unit_tests.yml",
     DBT_PROJECT / "models/marts/_marts__unit_tests.yml",
+    DBT_PROJECT / "models/intermediate/_intermediate_pipeline__unit_tests.yml",
+    DBT_PROJECT / "models/marts/core/_core__unit_tests.yml",
+    DBT_PROJECT / "models/marts/kpi/_kpi__unit_tests.yml",
 ]
 
 

@@ -49,6 +49,17 @@ def test_camel_case_headers_load_as_typed_snake_case_columns(tmp_path):
     )]
 
 
+def test_every_row_knows_its_position_in_the_file(tmp_path):
+    con, _ = _load(
+        tmp_path,
+        OPPORTUNITY_HEADER + "\n" + "".join(
+            f"006{i},005A,Prospecting,{i},2025-01-01,0,0,2025-01-01T00:00:00Z\n" for i in range(5)),
+    )
+    assert con.execute("select id, _row_number from raw.opportunity order by _row_number").fetchall() == [
+        (f"006{i}", i + 1) for i in range(5)
+    ]
+
+
 def test_snake_case_headers_are_accepted_too(tmp_path):
     con, _ = _load(
         tmp_path,
@@ -104,7 +115,7 @@ def test_a_missing_object_loads_as_an_empty_table_with_its_full_schema():
     result = load_object(con, TASK, None, LOADED_AT)
     columns = [r[0] for r in con.execute("describe raw.task").fetchall()]
     assert result.rows == 0
-    assert columns == [f.column for f in TASK.fields] + ["_loaded_at"]
+    assert columns == [f.column for f in TASK.fields] + ["_loaded_at", "_row_number"]
 
 
 def test_export_files_are_found_case_insensitively(tmp_path):

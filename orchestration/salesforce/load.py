@@ -141,7 +141,8 @@ def load_object(
     if path is None:
         cols = ", ".join(f"null::{f.duckdb_type} as {quote_ident(f.column)}" for f in obj.fields)
         con.execute(
-            f"create or replace table {target} as select {cols}, null::timestamp as _loaded_at limit 0"
+            f"create or replace table {target} as "
+            f"select {cols}, null::timestamp as _loaded_at, null::bigint as _row_number limit 0"
         )
         return LoadResult(obj.table, 0, None)
 
@@ -156,9 +157,14 @@ def load_object(
     ]
     selects += [f"{quote_ident(src)} as {quote_ident(key)}" for key, (src, _) in extras]
     selects.append("$loaded_at::timestamp as _loaded_at")
+    # The record's position in the file (1 = first data row), so quarantine can point at it.
+    selects.append("rowid + 1 as _row_number")
     con.execute("begin transaction")
     try:
-        con.execute(f"create or replace table {target} as select {', '.join(selects)} from _src", {"loaded_at": loaded_at})
+        con.execute(
+            f"create or replace table {target} as select {', '.join(selects)} from _src order by rowid",
+            {"loaded_at": loaded_at},
+        )
         rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
         con.execute("commit")
     except Exception:

@@ -29,7 +29,11 @@ final as (
         managers.user_name as manager_name,
         managers.manager_id as second_level_manager_id,
         coalesce(users.manager_id, users.user_id) as team_id,
-        coalesce(managers.user_name, users.user_name) || '''s team' as team_name,
+        -- named after its leader; NULL when the manager is not in the User export
+        case
+            when users.manager_id is null then users.user_name || '''s team'
+            when managers.user_id is not null then managers.user_name || '''s team'
+        end as team_name,
         exists (
             select 1 from users as reports where reports.manager_id = users.user_id
         ) as is_manager,
