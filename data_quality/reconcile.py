@@ -1,4 +1,5 @@
-"""Reconciliation: the marts agree with raw, computed again straight from the raw tables.
+"""Reconciliation: the marts agree with the loaded data, computed again from the validated tables
+(raw without quarantined rows).
 
 These queries share nothing with the dbt models, so a join that multiplies rows, a filter that
 drops them, or a conversion that goes wrong shows up as a difference.
@@ -14,7 +15,7 @@ CENT = 0.005  # half a cent: sums of doubles may differ in the last bits, never 
 
 # Raw facts by the KPI contract's words: live rows, amounts converted into the corporate currency.
 _RAW_OPPORTUNITIES = """
-    with rates as (select iso_code, conversion_rate from raw.currency_type),
+    with rates as (select iso_code, conversion_rate from validated.currency_type),
     org as (select count(*) as currencies from rates)
     select
         count(case when o.created_date < $cutoff then 1 end) as opportunities_created,
@@ -23,13 +24,13 @@ _RAW_OPPORTUNITIES = """
         coalesce(sum(case when o.is_won and o.close_date <= $as_of then coalesce(o.amount, 0) / case
             when org.currencies = 0 or o.currency_iso_code is null then 1 else rates.conversion_rate end end), 0)
             as bookings_amount
-    from raw.opportunity as o
+    from validated.opportunity as o
     cross join org
     left join rates on rates.iso_code = o.currency_iso_code
     where not coalesce(o.is_deleted, false)
 """
 _RAW_LEADS = """
-    select count(*) from raw.lead
+    select count(*) from validated.lead
     where not coalesce(is_deleted, false) and created_date < $cutoff
 """
 _MART_TOTALS = """
@@ -89,7 +90,7 @@ def one_row_per_opportunity(con) -> CheckOutcome:
         "select count(*), count(distinct opportunity_id) from marts.fct_opportunities"
     ).fetchall()[0]
     raw = con.execute(
-        "select count(distinct id) from raw.opportunity where not coalesce(is_deleted, false)"
+        "select count(distinct id) from validated.opportunity where not coalesce(is_deleted, false)"
     ).fetchall()[0][0]
     metadata = {"rows": rows, "distinct_opportunities": distinct, "raw_live_opportunities": raw}
     if rows != distinct or distinct != raw:

@@ -20,7 +20,11 @@ import duckdb
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
 import great_expectations as gx  # noqa: E402  (after the analytics switch)
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.data_context.types.base import (  # noqa: E402
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
 
 DEFAULT_CHUNK_ROWS = 250_000
 SAMPLE_SIZE = 5
@@ -63,7 +67,9 @@ class SuiteOutcome:
 
 
 def _context():
-    context = gx.get_context(mode="ephemeral")
+    # In memory, and no temporary Data Docs folder: the pipeline writes only under $CRM_KPI_HOME.
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
+    context = gx.get_context(mode="ephemeral", project_config=config)
     # Progress bars are for notebooks; here they would only flood the run logs.
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context

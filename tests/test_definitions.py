@@ -31,11 +31,14 @@ def test_every_salesforce_object_has_a_raw_asset_in_the_ingest_group(asset_graph
         assert node.group_name == "ingest"
 
 
-def test_raw_assets_feed_the_dbt_staging_models(asset_graph):
+def test_raw_assets_feed_the_quality_gate_which_feeds_the_dbt_staging_models(asset_graph):
     for obj in OBJECTS:
+        validated = asset_graph.get(_key("validated", obj.table))
+        assert validated.group_name == "quality"
+        assert _key("raw", obj.table) in validated.parent_keys
         # custom objects drop their `_c` suffix in staging (`survey_response_c` -> `survey_response`)
         staging = _key("staging", f"stg_salesforce__{obj.table.removesuffix('_c')}")
-        assert _key("raw", obj.table) in asset_graph.get(staging).parent_keys
+        assert asset_graph.get(staging).parent_keys == {_key("validated", obj.table)}
 
 
 def test_the_published_marts_descend_from_every_raw_object(asset_graph):
@@ -46,10 +49,20 @@ def test_the_published_marts_descend_from_every_raw_object(asset_graph):
         assert key in upstream
 
 
-def test_the_opportunity_suite_is_a_blocking_check_on_raw_opportunity(asset_graph):
-    check = dg.AssetCheckKey(_key("raw", "opportunity"), "opportunity_expectations")
-    assert check in asset_graph.asset_check_keys
-    assert asset_graph.get_check_spec(check).blocking
+def test_every_object_has_a_blocking_expectation_suite_and_load_checks(asset_graph):
+    for obj in OBJECTS:
+        suite = dg.AssetCheckKey(_key("validated", obj.table), "expectations")
+        assert asset_graph.get_check_spec(suite).blocking
+        for name, blocking in (("freshness", True), ("volume", True), ("schema_drift", False)):
+            check = dg.AssetCheckKey(_key("raw", obj.table), name)
+            assert asset_graph.get_check_spec(check).blocking is blocking
+
+
+def test_the_marts_are_reconciled_with_blocking_checks(asset_graph):
+    for key, name in ((_key("marts", "kpi_company_monthly"), "reconciles_with_raw"),
+                      (_key("marts", "kpi_rep_monthly"), "sums_to_company"),
+                      (_key("marts", "fct_opportunities"), "one_row_per_opportunity")):
+        assert asset_graph.get_check_spec(dg.AssetCheckKey(key, name)).blocking
 
 
 def test_dbt_tests_appear_as_asset_checks_on_the_marts(asset_graph):

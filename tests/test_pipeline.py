@@ -78,22 +78,22 @@ def test_the_company_mart_is_the_sum_of_the_rep_mart(published):
     assert company["bookings_amount"].sum() > 0
 
 
-def test_a_failing_blocking_check_holds_the_run_back_and_leaves_the_published_file_untouched(
+def test_too_many_rows_breaking_a_rule_hold_the_run_back_and_leave_the_published_files_untouched(
     published, tmp_path, capsys
 ):
     before = _published_files(published)
     export = tmp_path / "export"
     shutil.copytree(published["export"], export)
     opportunities = pd.read_csv(export / "Opportunity.csv", dtype=str, keep_default_na=False)
-    opportunities.loc[0, "Amount"] = "-500.00"
+    opportunities.loc[::5, "Amount"] = "-500.00"  # 20% of the rows, over the 5% quarantine threshold
     opportunities.to_csv(export / "Opportunity.csv", index=False)
 
     exit_code = main(["run", "--source", str(export), "--home", str(published["home"]), "--as-of", AS_OF.isoformat()])
 
     output = capsys.readouterr()
     assert exit_code == 1
-    assert "raw/opportunity · opportunity_expectations" in output.out
-    assert "expect_column_values_to_be_between(amount" in output.out
+    assert "FAIL  validated/opportunity · expectations: Opportunity: amount_not_negative on" in output.out
+    assert "(20.0% > 5%)" in output.out
     assert "Held back" in output.err
     assert _published_files(published) == before
 

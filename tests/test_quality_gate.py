@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -54,7 +55,7 @@ def test_a_truncated_export_is_held_back_by_the_volume_check(published, tmp_path
     assert _published_files(published) == before
 
 
-def test_a_join_that_multiplies_rows_is_held_back(published, tmp_path, capsys):
+def test_duplicate_currency_codes_that_would_multiply_rows_are_held_back(published, tmp_path, capsys):
     def duplicate_a_currency(export):
         currencies = _csv(export, "CurrencyType")
         twin = currencies[currencies["IsoCode"] == "EUR"].assign(Id="01L000000000099AAA")
@@ -63,6 +64,29 @@ def test_a_join_that_multiplies_rows_is_held_back(published, tmp_path, capsys):
     code, before = _run_damaged(published, tmp_path, duplicate_a_currency)
     out = capsys.readouterr().out
     assert code == 1
-    # dbt's own grain test on the currency rates catches the duplicate before the join multiplies
-    assert "unique_int_currency_rates_currency_iso_code" in out
+    # the source suite catches the duplicate before any join can multiply opportunities by it
+    assert "FAIL  validated/currency_type · expectations: CurrencyType: iso_code_unique on 2 rows" in out
     assert _published_files(published) == before
+
+
+def test_a_few_bad_rows_are_quarantined_counted_and_kept_out_of_the_marts(published, tmp_path, capsys):
+    export, home = tmp_path / "export", tmp_path / "home"
+    shutil.copytree(published["export"], export)
+    opportunities = _csv(export, "Opportunity")
+    won = opportunities.index[(opportunities["IsWon"] == "true") & (opportunities["Amount"] != "")][0]
+    bad_id = opportunities.loc[won, "Id"]
+    opportunities.loc[won, "Amount"] = "-1.00"
+    opportunities.loc[won + 1, "OwnerId"] = "005000000000000AAA"  # an owner that does not exist
+    opportunities.to_csv(export / "Opportunity.csv", index=False)
+
+    code = main(["run", "--source", str(export), "--home", str(home), "--as-of", PIPELINE_AS_OF.isoformat()])
+
+    assert code == 0, capsys.readouterr()
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        quarantined = dict(con.execute(
+            "select id, _quarantine_rules from quarantine.opportunity").fetchall())
+        in_marts = con.execute("select count(*) from marts.fct_opportunities where opportunity_id = $id",
+                               {"id": bad_id}).fetchall()[0][0]
+    assert quarantined[bad_id] == "amount_not_negative"
+    assert quarantined[opportunities.loc[won + 1, "Id"]] == "owner_id_exists"
+    assert in_marts == 0
