@@ -13,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_LOG_PATH := $(CRM_KPI_HOME)/logs/dbt
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup manifest run test ui lock clean
+.PHONY: setup manifest run test bench ui lock clean
 
 ## setup: the virtualenv from requirements.lock (hash-checked) and the dbt manifest
 setup: $(INSTALLED) $(MANIFEST)
@@ -43,6 +43,11 @@ run: setup
 test: setup
 	$(BIN)/ruff check orchestration data_quality tests
 	$(BIN)/pytest
+
+## bench: time the stages of the pipeline (SCALE=10 by default); figures go into README
+SCALE ?= 10
+bench: setup
+	$(BIN)/python -m tests.bench_pipeline $(SCALE)
 
 ## ui: the Dagster UI on the same state directory (http://127.0.0.1:3000)
 ui: setup

@@ -1,0 +1,71 @@
+"""`make bench`: how long the pipeline's stages take, and how much memory they use.
+
+Not a test (pytest does not collect it): it prints figures to copy into README's Performance
+section. Run `make bench SCALE=10` for a larger org.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from data_quality.config import QualityConfig
+from data_quality.rules import RuleContext, build_suite, validation_query
+from data_quality.validate import validate_query
+from orchestration.cli import main
+from orchestration.demo_org import generate_org
+from orchestration.salesforce.export import find_object_file
+from orchestration.salesforce.load import load_object
+from orchestration.salesforce.objects import DEFAULT_STAGES, OBJECTS
+
+AS_OF = dt.date(2026, 11, 20)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(label: str, action):
+    started = time.perf_counter()
+    result = action()
+    print(f"{label:<48} {time.perf_counter() - started:8.1f} s   peak RSS {_peak_mb():7.0f} MB", flush=True)
+    return result
+
+
+def main_bench(scale: float) -> None:
+    with tempfile.TemporaryDirectory(prefix="crm_kpi_bench_") as tmp:
+        root = Path(tmp)
+        counts = _timed(f"generate org, scale {scale:g} (parquet)",
+                        lambda: generate_org(root / "org", as_of=AS_OF, seed=1, scale=scale, fmt="parquet"))
+        print(f"  {sum(counts.values()):,} rows in {len(counts)} objects")
+        con = duckdb.connect(str(root / "bench.duckdb"))
+        loaded_at = dt.datetime(2026, 11, 21)
+        _timed("load every object into raw (DuckDB readers)", lambda: [
+            load_object(con, obj, find_object_file(root / "org", obj), loaded_at) for obj in OBJECTS])
+        context = RuleContext(AS_OF, tuple(s[0] for s in DEFAULT_STAGES), ("USD", "EUR", "GBP", "JPY"),
+                              tuple(QualityConfig().lead_statuses))
+
+        def validate_all() -> int:
+            rows = 0
+            for obj in OBJECTS:
+                suite, _ = build_suite(obj.api_name, obj.table, context)
+                rows += validate_query(con, validation_query(obj.api_name, obj.table), suite).rows
+            return rows
+
+        started = time.perf_counter()
+        rows = _timed("Great Expectations suites on every object", validate_all)
+        print(f"  {rows / (time.perf_counter() - started):,.0f} rows/s")
+        con.close()
+        code = _timed("crm-kpi run on a scale-1 demo org (whole pipeline)", lambda: main(
+            ["run", "--home", str(root / "home"), "--as-of", AS_OF.isoformat()]))
+        assert code == 0, "the benchmark run did not publish"
+
+
+if __name__ == "__main__":
+    main_bench(float(sys.argv[1]) if len(sys.argv) > 1 else 10.0)
