@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
-from orchestration.salesforce.objects import DEFAULT_STAGES
-from orchestration.settings import StatePaths, parse_as_of, state_paths
+from orchestration.settings import DBT_PROJECT_DIR, StatePaths, parse_as_of, state_paths
+
+STAGES_SEED = DBT_PROJECT_DIR / "seeds" / "opportunity_stages.csv"
+
+
+def configured_stages() -> list[str]:
+    """The org's stage names from the dbt seed, the one place stages are configured."""
+    with open(STAGES_SEED, newline="") as handle:
+        return [row["stage_name"] for row in csv.DictReader(handle)]
 
 
 class PipelineConfig(dg.ConfigurableResource):
@@ -22,8 +30,9 @@ class PipelineConfig(dg.ConfigurableResource):
         description="The as-of date (YYYY-MM-DD) every KPI is computed for; empty means today (UTC).",
     )
     opportunity_stages: list[str] = Field(
-        default_factory=lambda: [stage[0] for stage in DEFAULT_STAGES],
-        description="The org's opportunity stages (StageName values); anything else fails the checks.",
+        default_factory=configured_stages,
+        description="The org's opportunity stages (StageName values; default: the opportunity_stages "
+        "dbt seed); rows with any other stage are quarantined.",
     )
 
     @property

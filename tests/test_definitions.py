@@ -68,3 +68,10 @@ def test_the_marts_are_reconciled_with_blocking_checks(asset_graph):
 def test_dbt_tests_appear_as_asset_checks_on_the_marts(asset_graph):
     names = {c.name for c in asset_graph.asset_check_keys if c.asset_key == _key("marts", "kpi_rep_monthly")}
     assert "unique_combination_of_columns_kpi_rep_monthly_month__owner_id" in names
+
+
+def test_the_stages_the_checks_accept_are_the_dbt_seed_and_the_demo_org_uses_them():
+    from orchestration.resources import configured_stages
+    from orchestration.salesforce.objects import DEFAULT_STAGES
+
+    assert configured_stages() == [stage[0] for stage in DEFAULT_STAGES]
