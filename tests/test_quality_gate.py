@@ -90,3 +90,41 @@ def test_a_few_bad_rows_are_quarantined_counted_and_kept_out_of_the_marts(publis
     assert quarantined[bad_id] == "amount_not_negative"
     assert quarantined[opportunities.loc[won + 1, "Id"]] == "owner_id_exists"
     assert in_marts == 0
+
+
+def _duplicate_ids(export):
+    opportunities = _csv(export, "Opportunity")
+    pd.concat([opportunities, opportunities.head(3)]).to_csv(export / "Opportunity.csv", index=False)
+
+
+def _orphan_owners(export):
+    opportunities = _csv(export, "Opportunity")
+    opportunities.loc[::10, "OwnerId"] = "005000000000000AAA"  # 10% of the rows, over the 1% tolerance
+    opportunities.to_csv(export / "Opportunity.csv", index=False)
+
+
+def _unknown_stages(export):
+    opportunities = _csv(export, "Opportunity")
+    opportunities.loc[::8, "StageName"] = "Verbal Yes"  # a stage the org never configured
+    opportunities.to_csv(export / "Opportunity.csv", index=False)
+
+
+def _future_dated_rows(export):
+    leads = _csv(export, "Lead")
+    leads.loc[::10, "CreatedDate"] = "2027-06-01T09:00:00.000Z"
+    leads.to_csv(export / "Lead.csv", index=False)
+
+
+@pytest.mark.parametrize("damage, check, rule", [
+    (_duplicate_ids, "validated/opportunity · expectations", "id_unique"),
+    (_orphan_owners, "validated/opportunity · expectations", "owner_id_exists"),
+    (_unknown_stages, "validated/opportunity · expectations", "stage_name_configured"),
+    (_future_dated_rows, "validated/lead · expectations", "created_date_not_after_as_of"),
+], ids=["duplicate ids", "orphan owners", "unknown stages", "future-dated rows"])
+def test_each_defect_is_held_back_by_its_named_check_and_rule(published, tmp_path, capsys, damage, check, rule):
+    code, before = _run_damaged(published, tmp_path, damage)
+    out = capsys.readouterr().out
+    assert code == 1
+    failed = [line for line in out.splitlines() if line.strip().startswith(f"FAIL  {check}")]
+    assert failed and rule in failed[0], out
+    assert _published_files(published) == before
