@@ -57,11 +57,13 @@ def record_good_run(con, run_id: str, published_at: dt.datetime) -> None:
 
 
 def _load(con, run_id: str, object_name: str):
+    """(rows, columns, source_file) of this run's load of the object."""
     rows = con.execute(
-        f"select rows, columns from {AUDIT_SCHEMA}.load_history where run_id = $run and object = $object",
+        f"select rows, columns, source_file from {AUDIT_SCHEMA}.load_history "
+        "where run_id = $run and object = $object",
         {"run": run_id, "object": object_name},
     ).fetchall()
-    return (rows[0][0], json.loads(rows[0][1])) if rows else None
+    return (rows[0][0], json.loads(rows[0][1]), rows[0][2]) if rows else None
 
 
 def _last_good_load(con, run_id: str, object_name: str):
@@ -106,6 +108,9 @@ def volume(con, run_id: str, object_name: str, drop_threshold: float) -> CheckOu
     ensure_audit_tables(con)
     current = _load(con, run_id, object_name)
     previous = _last_good_load(con, run_id, object_name)
+    if current is not None and current[2] is None:
+        # an org that does not export this object: loaded empty, and said so by the ingest step
+        return CheckOutcome(True, f"{object_name}: not in this export; loaded as an empty table.", {"rows": 0})
     if current is None or previous is None:
         return CheckOutcome(True, f"{object_name}: no previous good load to compare with.",
                             {"rows": current[0] if current else 0})
@@ -127,6 +132,8 @@ def schema_drift(con, run_id: str, object_name: str) -> CheckOutcome:
     ensure_audit_tables(con)
     current = _load(con, run_id, object_name)
     previous = _last_good_load(con, run_id, object_name)
+    if current is not None and current[2] is None:
+        return CheckOutcome(True, f"{object_name}: not in this export; no columns to compare.")
     if current is None or previous is None:
         return CheckOutcome(True, f"{object_name}: no previous good load to compare with.")
     new = sorted(set(current[1]) - set(previous[2]))

@@ -63,8 +63,8 @@ def _run(args: argparse.Namespace) -> int:
     if not summary.published:
         print(
             f"Held back: nothing was published (run {summary.run_id}). The last good marts are "
-            f"unchanged in {paths.published_db}. Details: {summary.log_file}, or `make ui` "
-            f"(run {summary.run_id}).",
+            f"unchanged in {paths.published_db}. Details: {summary.log_file}, or "
+            f"`CRM_KPI_HOME={paths.home} make ui` (run {summary.run_id}).",
             file=sys.stderr,
         )
         return EXIT_HELD_BACK

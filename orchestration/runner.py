@@ -66,7 +66,10 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
     summary = RunSummary(run_id=result.run_id, published=False)
     for event in result.all_events:
         if event.is_step_failure:
-            summary.failures.append(f"{event.step_key}: {_error_text(event)}")
+            error = getattr(event.event_specific_data, "error", None)
+            # a step stopped by its own blocking check: that check is already listed as failed
+            if error is None or error.cls_name != "DagsterAssetCheckFailedError":
+                summary.failures.append(f"{event.step_key}: {_error_text(event)}")
         elif event.is_step_skipped:
             summary.skipped_steps.append(event.step_key or "?")
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:

@@ -60,6 +60,15 @@ def test_a_small_drop_or_a_first_load_passes(con):
     assert volume(con, "now", "Opportunity", 0.5).passed
 
 
+def test_an_object_missing_from_the_export_passes_volume_and_drift_saying_so(con):
+    _load(con, "good", 1000)
+    record_good_run(con, "good", dt.datetime(2026, 11, 20))
+    record_load(con, "now", "Opportunity", 0, [], None, AS_OF_TIME, AS_OF)
+    outcome = volume(con, "now", "Opportunity", 0.5)
+    assert outcome.passed and "not in this export" in outcome.description
+    assert schema_drift(con, "now", "Opportunity").passed
+
+
 def test_new_and_missing_columns_are_reported(con):
     _load(con, "good", 10, ("id", "amount", "probability"))
     record_good_run(con, "good", dt.datetime(2026, 11, 20))
