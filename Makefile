@@ -52,7 +52,7 @@ bench: setup
 ## ui: the Dagster UI on the same state directory (http://127.0.0.1:3000)
 ui: setup
 	$(BIN)/python -m orchestration.instance
-	DAGSTER_HOME=$(CRM_KPI_HOME)/dagster $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
+	DAGSTER_HOME=$(CRM_KPI_HOME)/dagster $(BIN)/dagster dev -w orchestration/workspace.yaml -h 127.0.0.1 -p 3000
 
 ## lock: re-resolve requirements.lock from pyproject.toml (needs the package index)
 lock: $(INSTALLED)
