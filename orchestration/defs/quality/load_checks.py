@@ -10,21 +10,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from data_quality.config import load_quality_config
-from data_quality.load_audit import CheckOutcome, freshness, schema_drift, volume
+from data_quality.load_audit import freshness, schema_drift, volume
+from orchestration.defs.quality.results import to_check_result
 from orchestration.resources import PipelineConfig
 from orchestration.salesforce.load import quote_ident
 from orchestration.salesforce.objects import OBJECTS, SObject
 from orchestration.settings import as_of_cutoff
-
-
-def to_check_result(outcome: CheckOutcome, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        passed=outcome.passed,
-        severity=severity,
-        description=outcome.description,
-        metadata={key: dg.MetadataValue.json(value) if isinstance(value, list) else value
-                  for key, value in outcome.metadata.items()},
-    )
 
 
 def as_of_time(pipeline: PipelineConfig) -> dt.datetime:

@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from data_quality.reconcile import marts_match_raw, one_row_per_opportunity, rep_mart_sums_to_company
-from orchestration.defs.quality.load_checks import to_check_result
+from orchestration.defs.quality.results import to_check_result
 from orchestration.resources import PipelineConfig
 
 

@@ -13,7 +13,7 @@ from data_quality.config import load_quality_config
 from data_quality.quarantine import gate, quarantine_rows
 from data_quality.rules import OBJECT_RULES, RuleContext, build_suite, validation_query
 from data_quality.validate import validate_query
-from orchestration.defs.quality.load_checks import to_check_result
+from orchestration.defs.quality.results import to_check_result
 from orchestration.resources import PipelineConfig
 from orchestration.salesforce.objects import OBJECTS, OBJECTS_BY_NAME, SObject
 

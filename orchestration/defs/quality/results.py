@@ -1,0 +1,15 @@
+"""Turning a data-quality outcome into a Dagster check result a person can act on."""
+
+import dagster as dg
+
+from data_quality.load_audit import CheckOutcome
+
+
+def to_check_result(outcome: CheckOutcome, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=outcome.passed,
+        severity=severity,
+        description=outcome.description,
+        metadata={key: dg.MetadataValue.json(value) if isinstance(value, (list, dict)) else value
+                  for key, value in outcome.metadata.items()},
+    )
