@@ -55,3 +55,17 @@
         '(unassigned)'
     ) as entity_id
 {%- endmacro %}
+
+{#- Growth of a measure against the same entity some months earlier, within one mart: join the
+    earlier period with period_growth_join, then take period_growth of the measure. A missing or
+    zero earlier value gives NULL. -#}
+{% macro period_growth_join(relation, current, earlier, period, months_back) -%}
+    left join {{ relation }} as {{ earlier }}
+        on {{ earlier }}.entity_type = {{ current }}.entity_type
+        and {{ earlier }}.entity_id = {{ current }}.entity_id
+        and {{ earlier }}.{{ period }} = cast({{ dbt.dateadd('month', -months_back, current ~ '.' ~ period) }} as date)
+{%- endmacro %}
+
+{% macro period_growth(measure, current, earlier) -%}
+    {{ safe_divide(current ~ '.' ~ measure ~ ' - ' ~ earlier ~ '.' ~ measure, earlier ~ '.' ~ measure) }}
+{%- endmacro %}

@@ -133,10 +133,8 @@ final as (
         current_month.quota_amount,
         {{ safe_divide('current_month.bookings_amount', 'current_month.quota_amount') }} as quota_attainment,
         current_month.bookings_amount - current_month.quota_amount as bookings_vs_quota,
-        {{ safe_divide('current_month.bookings_amount - previous_month.bookings_amount',
-                       'previous_month.bookings_amount') }} as bookings_growth_mom,
-        {{ safe_divide('current_month.bookings_amount - previous_year.bookings_amount',
-                       'previous_year.bookings_amount') }} as bookings_growth_yoy,
+        {{ period_growth('bookings_amount', 'current_month', 'previous_month') }} as bookings_growth_mom,
+        {{ period_growth('bookings_amount', 'current_month', 'previous_year') }} as bookings_growth_yoy,
         -- marketing and customers
         current_month.campaign_responses,
         current_month.survey_responses,
@@ -147,14 +145,8 @@ final as (
         100.0 * {{ safe_divide('current_month.nps_promoters - current_month.nps_detractors',
                                'current_month.nps_responses') }} as nps
     from joined as current_month
-    left join joined as previous_month
-        on previous_month.entity_type = current_month.entity_type
-        and previous_month.entity_id = current_month.entity_id
-        and previous_month.month = cast({{ dbt.dateadd('month', -1, 'current_month.month') }} as date)
-    left join joined as previous_year
-        on previous_year.entity_type = current_month.entity_type
-        and previous_year.entity_id = current_month.entity_id
-        and previous_year.month = cast({{ dbt.dateadd('month', -12, 'current_month.month') }} as date)
+    {{ period_growth_join('joined', 'current_month', 'previous_month', 'month', 1) }}
+    {{ period_growth_join('joined', 'current_month', 'previous_year', 'month', 12) }}
 
 )
 

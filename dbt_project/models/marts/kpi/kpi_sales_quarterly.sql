@@ -69,19 +69,11 @@ final as (
         current_quarter.quota_amount,
         {{ safe_divide('current_quarter.bookings_amount', 'current_quarter.quota_amount') }} as quota_attainment,
         current_quarter.bookings_amount - current_quarter.quota_amount as bookings_vs_quota,
-        {{ safe_divide('current_quarter.bookings_amount - previous_quarter.bookings_amount',
-                       'previous_quarter.bookings_amount') }} as bookings_growth_qoq,
-        {{ safe_divide('current_quarter.bookings_amount - previous_year.bookings_amount',
-                       'previous_year.bookings_amount') }} as bookings_growth_yoy
+        {{ period_growth('bookings_amount', 'current_quarter', 'previous_quarter') }} as bookings_growth_qoq,
+        {{ period_growth('bookings_amount', 'current_quarter', 'previous_year') }} as bookings_growth_yoy
     from totals as current_quarter
-    left join totals as previous_quarter
-        on previous_quarter.entity_type = current_quarter.entity_type
-        and previous_quarter.entity_id = current_quarter.entity_id
-        and previous_quarter.quarter = cast({{ dbt.dateadd('month', -3, 'current_quarter.quarter') }} as date)
-    left join totals as previous_year
-        on previous_year.entity_type = current_quarter.entity_type
-        and previous_year.entity_id = current_quarter.entity_id
-        and previous_year.quarter = cast({{ dbt.dateadd('month', -12, 'current_quarter.quarter') }} as date)
+    {{ period_growth_join('totals', 'current_quarter', 'previous_quarter', 'quarter', 3) }}
+    {{ period_growth_join('totals', 'current_quarter', 'previous_year', 'quarter', 12) }}
 
 )
 
