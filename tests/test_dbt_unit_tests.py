@@ -34,6 +34,8 @@ UNIT_TEST_FILES = [
     DBT_PROJECT / "models/intermediate/_intermediate_pipeline__unit_tests.yml",
     DBT_PROJECT / "models/marts/core/_core__unit_tests.yml",
     DBT_PROJECT / "models/marts/kpi/_kpi__unit_tests.yml",
+    DBT_PROJECT / "models/marts/core/_fct_opportunities__unit_tests.yml",
+    DBT_PROJECT / "models/marts/kpi/_kpi_scorecard__unit_tests.yml",
 ]
 
 
