@@ -108,19 +108,24 @@ def _column_plan(obj: SObject, path: Path, columns: list[tuple[str, str]]):
 
 
 def _check_casts(con, obj: SObject, path: Path, by_key) -> None:
-    """Refuse values that do not fit their field, naming the file, column, rule and examples."""
+    """Refuse values that do not fit their field, naming the file, column, rule and examples.
+
+    One scan of the file's rows checks every typed column at once.
+    """
+    checked = []
     for f in obj.fields:
-        if f.column not in by_key or f.type in ("id", "string"):
+        if f.column not in by_key or f.type in ("id", "string") or by_key[f.column][1] != "VARCHAR":
             continue
-        source_col, source_type = by_key[f.column]
-        if source_type != "VARCHAR":
-            continue
-        parsed = _parse_expr(f, source_col, source_type)
+        source_col = by_key[f.column][0]
         col = quote_ident(source_col)
-        bad_count, examples = con.execute(
-            f"select count(*), list(distinct {col})[1:3] from _src "
-            f"where nullif(trim({col}), '') is not null and ({parsed}) is null"
-        ).fetchall()[0]
+        bad = f"nullif(trim({col}), '') is not null and ({_parse_expr(f, source_col, 'VARCHAR')}) is null"
+        checked.append((f, source_col, f"count(*) filter (where {bad})", f"(list(distinct {col}) filter (where {bad}))[1:3]"))
+    if not checked:
+        return
+    aggregates = ", ".join(f"{count}, {examples}" for _, _, count, examples in checked)
+    results = con.execute(f"select {aggregates} from _src").fetchall()[0]
+    for index, (f, source_col, _, _) in enumerate(checked):
+        bad_count, examples = results[2 * index], results[2 * index + 1]
         if bad_count:
             raise ExportError(
                 f"{path}: column {source_col} has {bad_count} value(s) that break the rule "
