@@ -15,11 +15,8 @@ import pandas as pd
 
 from data_quality.load_audit import CheckOutcome
 from data_quality.rules import Rule
+from data_quality.sql import quote_ident
 from data_quality.validate import SuiteOutcome
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def quarantine_rows(
@@ -31,7 +28,7 @@ def quarantine_rows(
         [(o.rule, row) for o in outcome.outcomes if rules[o.rule].row_level for row in o.failing_rows],
         columns=["rule", "_row_number"],
     ).astype({"rule": "string", "_row_number": "int64"})
-    name = _quote(table)
+    name = quote_ident(table)
     con.execute("create schema if not exists quarantine")
     con.execute("create schema if not exists validated")
     con.register("_failing_rows", failing)

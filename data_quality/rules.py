@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from data_quality.sql import quote_ident
+
 SALESFORCE_ID_REGEX = r"^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$"
 FORECAST_CATEGORIES = ["Omitted", "Pipeline", "BestCase", "MostLikely", "Forecast", "Closed"]
 EARLIEST_DATE = dt.date(1990, 1, 1)  # CRM data older than this is a data-entry error
@@ -150,9 +152,6 @@ def build_suite(object_name: str, table: str, context: RuleContext) -> tuple[gx.
     return gx.ExpectationSuite(name=f"raw.{table}", expectations=expectations), rules
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 def validation_query(object_name: str, table: str) -> str:
     """The rows to validate: the raw table with one `_fk_<column>` helper per foreign key."""
@@ -162,7 +161,7 @@ def validation_query(object_name: str, table: str) -> str:
         for i, fk in enumerate(keys)
     )
     joins = "".join(
-        f" left join (select distinct id from raw.{_quote(fk.parent_table)}) as p{i} on p{i}.id = t.{fk.column}"
+        f" left join (select distinct id from raw.{quote_ident(fk.parent_table)}) as p{i} on p{i}.id = t.{fk.column}"
         for i, fk in enumerate(keys)
     )
-    return f"select t.*{helpers} from raw.{_quote(table)} as t{joins}"
+    return f"select t.*{helpers} from raw.{quote_ident(table)} as t{joins}"

@@ -1,30 +1,28 @@
 """Run an expectation suite over the rows of a query, in bounded chunks, and find the failing rows.
 
 Great Expectations 1.x has no DuckDB SQL engine, so rows are validated as pandas DataFrames. To keep
-memory bounded on large tables, the rows are split into chunks by a hash of the record Id: every
-copy of an Id lands in the same chunk, so per-chunk uniqueness is global uniqueness, and counts add
+memory bounded on large tables, the rows are split into chunks by a hash of the record Id (or of a
+mart's grain): every copy of an Id lands in the same chunk, so per-chunk uniqueness is global uniqueness, and counts add
 up. Each failing row is identified by its `_row_number` (its position in the export file).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-
-# GX phones home unless told not to; the pipeline sends nothing anywhere.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-
-import great_expectations as gx  # noqa: E402  (after the analytics switch)
-from great_expectations.data_context.types.base import (  # noqa: E402
+import great_expectations as gx
+from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+
+from data_quality.data_docs import merge_chunk_results
 
 DEFAULT_CHUNK_ROWS = 250_000
 SAMPLE_SIZE = 5
@@ -60,6 +58,7 @@ class SuiteOutcome:
     chunks: int
     seconds: float
     outcomes: list[RuleOutcome]
+    result: ExpectationSuiteValidationResult  # all chunks merged, for Data Docs
 
     @property
     def failures(self) -> list[RuleOutcome]:
@@ -75,7 +74,7 @@ def _context():
     return context
 
 
-def _validate_frame(context, suite: gx.ExpectationSuite, frame) -> list[Any]:
+def _validate_frame(context, suite: gx.ExpectationSuite, frame) -> ExpectationSuiteValidationResult:
     source = context.data_sources.add_or_update_pandas("duckdb_chunks")
     asset = source.add_dataframe_asset(name=f"chunk_{id(frame)}")
     batch = asset.add_batch_definition_whole_dataframe("chunk").get_batch(batch_parameters={"dataframe": frame})
@@ -83,7 +82,7 @@ def _validate_frame(context, suite: gx.ExpectationSuite, frame) -> list[Any]:
                      "partial_unexpected_count": SAMPLE_SIZE}
     result = batch.validate(suite, result_format=result_format)
     source.delete_asset(asset.name)
-    return result.results
+    return result
 
 
 def _clean(value):
@@ -92,9 +91,12 @@ def _clean(value):
 
 def validate_query(
     con: duckdb.DuckDBPyConnection, query: str, suite: gx.ExpectationSuite,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS, chunk_key: str = "id",
 ) -> SuiteOutcome:
-    """Validate every row `query` returns (it must have `id` and `_row_number`) against `suite`."""
+    """Validate every row `query` returns (it must have `_row_number`) against `suite`.
+
+    `chunk_key` lists the columns whose hash splits the rows into chunks: the record Id, or a
+    mart's grain, so that a row and its duplicates always meet in the same chunk."""
     started = time.perf_counter()
     rows = con.execute(f"select count(*) from ({query})").fetchall()[0][0]
     chunks = max(1, math.ceil(rows / chunk_rows))
@@ -103,13 +105,15 @@ def validate_query(
         e.meta["rule"]: RuleOutcome(e.meta["rule"], e.expectation_type, e.configuration.kwargs)
         for e in suite.expectations
     }
+    chunk_results = []
     for chunk in range(chunks):
         frame = con.execute(
-            f"select * from ({query}) where hash(id) % $chunks = $chunk", {"chunks": chunks, "chunk": chunk}
+            f"select * from ({query}) where hash({chunk_key}) % $chunks = $chunk", {"chunks": chunks, "chunk": chunk}
         ).df()
-        if frame.empty:
-            continue
-        for result in _validate_frame(context, suite, frame):
+        if frame.empty and chunks > 1:
+            continue  # an empty table is still validated once, so its Data Docs page exists
+        chunk_results.append(_validate_frame(context, suite, frame))
+        for result in chunk_results[-1].results:
             outcome = outcomes[result.expectation_config.meta["rule"]]
             unexpected = result.result.get("unexpected_count") or 0
             outcome.unexpected_count += unexpected
@@ -119,4 +123,5 @@ def validate_query(
                 outcome.failing_rows.extend(
                     int(index[ROW_KEY]) for index in result.result.get("unexpected_index_list") or []
                 )
-    return SuiteOutcome(suite.name, rows, chunks, time.perf_counter() - started, list(outcomes.values()))
+    merged = merge_chunk_results(suite.name, chunk_results, {"rows": rows, "chunks": chunks})
+    return SuiteOutcome(suite.name, rows, chunks, time.perf_counter() - started, list(outcomes.values()), merged)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.salesforce.load import quote_ident
+from data_quality.sql import quote_ident
 
 TEMP_GLOB = ".crm_kpis.*.tmp.duckdb*"
 PUBLISH_LOG = "_publish_log"

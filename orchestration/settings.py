@@ -41,7 +41,13 @@ class StatePaths:
 
     @property
     def data_docs(self) -> Path:
+        """The Great Expectations Data Docs site: open `index.html` in a browser."""
         return self.home / "data_docs"
+
+    @property
+    def gx_stores(self) -> Path:
+        """Great Expectations' stores (suites, validation results) the Data Docs are rendered from."""
+        return self.home / "gx"
 
     @property
     def logs(self) -> Path:

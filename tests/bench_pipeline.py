@@ -16,9 +16,12 @@ from pathlib import Path
 import duckdb
 
 from data_quality.config import QualityConfig
+from data_quality.data_docs import publish as publish_data_docs
+from data_quality.mart_suites import build_mart_suite, load_manifest, mart_models
 from data_quality.rules import RuleContext, build_suite, validation_query
 from data_quality.validate import validate_query
 from orchestration.cli import main
+from orchestration.defs.transform.dbt import dbt_project
 from orchestration.demo_org import generate_org
 from orchestration.salesforce.export import find_object_file
 from orchestration.salesforce.load import load_object
@@ -65,6 +68,19 @@ def main_bench(scale: float) -> None:
         code = _timed("crm-kpi run on a scale-1 demo org (whole pipeline)", lambda: main(
             ["run", "--home", str(root / "home"), "--as-of", AS_OF.isoformat()]))
         assert code == 0, "the benchmark run did not publish"
+        _bench_mart_suites(root)
+
+
+def _bench_mart_suites(root: Path) -> None:
+    """The KPI marts' suites and one Data Docs page, on the scale-1 run's warehouse."""
+    manifest = load_manifest(dbt_project.manifest_path)
+    with duckdb.connect(str(root / "home" / "warehouse.duckdb"), read_only=True) as con:
+        marts = [build_mart_suite(manifest, model) for model in mart_models(manifest)]
+        outcomes = _timed("Great Expectations suites on every KPI mart", lambda: [
+            validate_query(con, mart.query("marts"), mart.suite, chunk_key=mart.chunk_key) for mart in marts])
+    print(f"  {len(outcomes)} marts, {sum(o.rows for o in outcomes):,} rows")
+    _timed("Data Docs: one result page, its suite page and the index", lambda: publish_data_docs(
+        root / "docs", root / "gx", marts[-1].suite, outcomes[-1].result, run_name="bench", batch="marts.bench"))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from data_quality.sql import quote_ident
 from orchestration.salesforce.objects import Field, SObject
 
 # Salesforce's export format: ISO-8601 UTC with milliseconds, plain ISO dates.
@@ -47,10 +48,6 @@ def _array(field: Field, values) -> pa.Array:
     return pa.array(data, mask=mask if mask is not None and mask.any() else None)
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def write_object(con: duckdb.DuckDBPyConnection, obj: SObject, columns: dict, out_dir: Path,
                  fmt: str) -> int:
     """Write `<out_dir>/<Object>.<fmt>`; returns the number of rows written."""
@@ -61,7 +58,7 @@ def write_object(con: duckdb.DuckDBPyConnection, obj: SObject, columns: dict, ou
         # Casting to the warehouse types gives Parquet typed columns (DECIMAL amounts, DATEs,
         # TIMESTAMPs) and CSV the same text the loader parses back.
         select = ", ".join(
-            f"CAST({_quote(f.api_name)} AS {f.duckdb_type}) AS {_quote(f.api_name)}" for f in obj.fields
+            f"CAST({quote_ident(f.api_name)} AS {f.duckdb_type}) AS {quote_ident(f.api_name)}" for f in obj.fields
         )
         path = str(out_dir / f"{obj.api_name}.{fmt}").replace("'", "''")
         if fmt == "csv":

@@ -13,15 +13,11 @@ from pathlib import Path
 
 import duckdb
 
+from data_quality.sql import quote_ident
 from orchestration.salesforce.export import ExportError
 from orchestration.salesforce.objects import Field, SObject, snake_case
 
 RAW_SCHEMA = "raw"
-
-
-def quote_ident(name: str) -> str:
-    """A SQL identifier, quoted so that no column or file name is ever read as SQL."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass

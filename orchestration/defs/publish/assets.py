@@ -6,11 +6,11 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import record_good_run
+from data_quality.sql import quote_ident
 from orchestration.dbt_manifest import published_relations
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.publish import PublishEntry, publish_tables
 from orchestration.resources import PipelineConfig
-from orchestration.salesforce.load import quote_ident
 
 # Every mart model and the KPI catalog, as (warehouse schema, table) pairs.
 PUBLISHED = published_relations(dbt_project.manifest_path)

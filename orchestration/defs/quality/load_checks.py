@@ -11,9 +11,9 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.config import load_quality_config
 from data_quality.load_audit import freshness, schema_drift, volume
+from data_quality.sql import quote_ident
 from orchestration.defs.quality.results import to_check_result
 from orchestration.resources import PipelineConfig
-from orchestration.salesforce.load import quote_ident
 from orchestration.salesforce.objects import OBJECTS, SObject
 from orchestration.settings import as_of_cutoff
 

@@ -5,11 +5,14 @@ import dagster as dg
 from data_quality.load_audit import CheckOutcome
 
 
-def to_check_result(outcome: CheckOutcome, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
+def to_check_result(outcome: CheckOutcome, severity=dg.AssetCheckSeverity.ERROR,
+                    extra_metadata: dict | None = None) -> dg.AssetCheckResult:
+    """`extra_metadata` holds values already typed for Dagster, such as a link to the Data Docs page."""
+    metadata = {key: dg.MetadataValue.json(value) if isinstance(value, (list, dict)) else value
+                for key, value in outcome.metadata.items()}
     return dg.AssetCheckResult(
         passed=outcome.passed,
         severity=severity,
         description=outcome.description,
-        metadata={key: dg.MetadataValue.json(value) if isinstance(value, (list, dict)) else value
-                  for key, value in outcome.metadata.items()},
+        metadata={**metadata, **(extra_metadata or {})},
     )

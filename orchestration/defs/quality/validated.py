@@ -10,6 +10,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from data_quality.config import load_quality_config
+from data_quality.data_docs import publish as publish_data_docs
 from data_quality.quarantine import gate, quarantine_rows
 from data_quality.rules import OBJECT_RULES, RuleContext, build_suite, validation_query
 from data_quality.validate import validate_query
@@ -38,21 +39,25 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
         check_specs=[dg.AssetCheckSpec("expectations", asset=key, blocking=True,
                                        description=f"The {obj.api_name} expectation suite, within its thresholds.")],
     )
-    def _validate(pipeline: PipelineConfig, warehouse: DuckDBResource):
+    def _validate(context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: DuckDBResource):
         config = load_quality_config()
         with warehouse.get_connection() as con:
             suite, rules = build_suite(obj.api_name, obj.table, _rule_context(con, pipeline))
             outcome = validate_query(con, validation_query(obj.api_name, obj.table), suite)
             quarantined = quarantine_rows(con, obj.table, outcome, rules,
                                           dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+        page = publish_data_docs(pipeline.paths.data_docs, pipeline.paths.gx_stores, suite, outcome.result,
+                                 run_name=context.run.run_id, batch=f"raw.{obj.table}")
+        docs = {"data_docs": dg.MetadataValue.url(page.as_uri())}
         yield dg.MaterializeResult(metadata={
             "rows": dg.MetadataValue.int(outcome.rows - quarantined),
             "rows_quarantined": dg.MetadataValue.int(quarantined),
             "quarantine_table": dg.MetadataValue.text(f"quarantine.{obj.table}"),
             "validation_seconds": dg.MetadataValue.float(round(outcome.seconds, 3)),
+            **docs,
         })
         yield to_check_result(gate(obj.api_name, outcome, rules, quarantined,
-                                   config.quarantine_threshold, config.orphan_tolerance))
+                                   config.quarantine_threshold, config.orphan_tolerance), extra_metadata=docs)
 
     return _validate
 

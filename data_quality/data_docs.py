@@ -1,0 +1,113 @@
+"""Great Expectations Data Docs for every validation the pipeline runs (`$CRM_KPI_HOME/data_docs/`).
+
+A person reads one page per table and run: the chunks a big table was validated in are merged into
+one result first (counts added up, a short sample of failing values kept, the full row lists left
+out so a page stays small). The results themselves are kept in a filesystem store (`store_dir`),
+because GX's index page reads them back; the newest `KEEP_RUNS` runs of each suite are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import great_expectations as gx
+from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import DataContextConfig, FilesystemStoreBackendDefaults
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
+
+SITE = "crm_kpi"
+KEEP_RUNS = 30
+SAMPLE_VALUES = 20
+_COUNTS = ("element_count", "missing_count", "unexpected_count")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def _merge_expectation(chunks: list[ExpectationValidationResult]) -> ExpectationValidationResult:
+    counts = {key: sum(chunk.result.get(key) or 0 for chunk in chunks) for key in _COUNTS}
+    sample = [value for chunk in chunks for value in chunk.result.get("partial_unexpected_list") or []]
+    sample = sample[:SAMPLE_VALUES]
+    non_missing = counts["element_count"] - counts["missing_count"]
+    failed = next((chunk for chunk in chunks if chunk.exception_info.get("raised_exception")), chunks[0])
+    return ExpectationValidationResult(
+        success=all(chunk.success for chunk in chunks),
+        expectation_config=chunks[0].expectation_config,
+        result={
+            **counts,
+            "missing_percent": _share(counts["missing_count"], counts["element_count"]),
+            "unexpected_percent": _share(counts["unexpected_count"], non_missing),
+            "unexpected_percent_total": _share(counts["unexpected_count"], counts["element_count"]),
+            "unexpected_percent_nonmissing": _share(counts["unexpected_count"], non_missing),
+            "partial_unexpected_list": sample,
+            "partial_unexpected_counts": [{"value": value, "count": count}
+                                          for value, count in Counter(map(repr, sample)).most_common()],
+        },
+        exception_info=failed.exception_info,
+        meta=chunks[0].meta,
+    )
+
+
+def merge_chunk_results(suite_name: str, chunks: list[ExpectationSuiteValidationResult],
+                        meta: dict) -> ExpectationSuiteValidationResult:
+    """One suite result for a table validated in chunks: per expectation, the counts over all chunks."""
+    by_rule: dict[str, list[ExpectationValidationResult]] = {}
+    for chunk in chunks:
+        for result in chunk.results:
+            by_rule.setdefault(result.expectation_config.meta["rule"], []).append(result)
+    results = [_merge_expectation(parts) for parts in by_rule.values()]
+    passed = sum(result.success for result in results)
+    return ExpectationSuiteValidationResult(
+        success=passed == len(results),
+        results=results,
+        suite_name=suite_name,
+        statistics={"evaluated_expectations": len(results), "successful_expectations": passed,
+                    "unsuccessful_expectations": len(results) - passed,
+                    "success_percent": _share(passed, len(results))},
+        meta=meta,
+    )
+
+
+def _context(site_dir: Path, store_dir: Path):
+    site = {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    config = DataContextConfig(
+        store_backend_defaults=FilesystemStoreBackendDefaults(root_directory=str(store_dir)),
+        data_docs_sites={SITE: site},
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+def _prune(context, suite_name: str) -> None:
+    store = context.validation_results_store
+    keys = [key for key in store.list_keys() if key.expectation_suite_identifier.name == suite_name]
+    for key in sorted(keys, key=lambda key: key.run_id.run_time, reverse=True)[KEEP_RUNS:]:
+        store.remove_key(key)
+
+
+def publish(site_dir: Path, store_dir: Path, suite: gx.ExpectationSuite, result: ExpectationSuiteValidationResult,
+            run_name: str, batch: str) -> Path:
+    """Store `result`, render its page and the suite's, refresh the index; return the result's page."""
+    context = _context(site_dir, store_dir)
+    context.suites.add_or_update(suite)
+    key = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.name),
+        run_id=RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.timezone.utc)),
+        batch_identifier=batch,
+    )
+    context.validation_results_store.set(key, result)
+    _prune(context, suite.name)
+    context.build_data_docs(site_names=[SITE], resource_identifiers=[key, key.expectation_suite_identifier])
+    url = context.get_docs_sites_urls(resource_identifier=key, site_name=SITE)[0]["site_url"]
+    return Path(url.removeprefix("file://"))

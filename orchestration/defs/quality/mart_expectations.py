@@ -1,0 +1,38 @@
+"""One blocking `expectations` check per KPI mart: its dbt-declared rules, re-checked by Great
+Expectations on the finished table before it is published, with a Data Docs page per run."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from data_quality.data_docs import publish as publish_data_docs
+from data_quality.mart_suites import build_mart_suite, load_manifest, mart_gate, mart_models
+from data_quality.validate import validate_query
+from orchestration.defs.quality.results import to_check_result
+from orchestration.defs.transform.dbt import dbt_project
+from orchestration.resources import PipelineConfig
+
+SCHEMA = "marts"
+
+
+def _mart_check(manifest: dict, model: str) -> dg.AssetChecksDefinition:
+    mart = build_mart_suite(manifest, model)
+
+    @dg.asset_check(
+        asset=dg.AssetKey([SCHEMA, model]), name="expectations", blocking=True,
+        description=(f"The Great Expectations suite of `{model}`, translated from its dbt tests "
+                     f"({len(mart.suite.expectations)} rules): ranges, not-null, one row per grain, no month gaps."),
+    )
+    def _check(context: dg.AssetCheckExecutionContext, pipeline: PipelineConfig,
+               warehouse: DuckDBResource) -> dg.AssetCheckResult:
+        with warehouse.get_connection() as con:
+            outcome = validate_query(con, mart.query(SCHEMA), mart.suite, chunk_key=mart.chunk_key)
+        page = publish_data_docs(pipeline.paths.data_docs, pipeline.paths.gx_stores, mart.suite, outcome.result,
+                                 run_name=context.run.run_id, batch=f"{SCHEMA}.{model}")
+        return to_check_result(mart_gate(model, outcome),
+                               extra_metadata={"data_docs": dg.MetadataValue.url(page.as_uri())})
+
+    return _check
+
+
+_manifest = load_manifest(dbt_project.manifest_path)
+mart_expectation_checks = [_mart_check(_manifest, model) for model in mart_models(_manifest)]

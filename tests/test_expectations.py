@@ -1,0 +1,160 @@
+"""Expectation suites in chunks, Data Docs, and the mart suites translated from dbt tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from data_quality import data_docs
+from data_quality.mart_suites import build_mart_suite, mart_gate, mart_models
+from data_quality.rules import RuleContext, build_suite
+from data_quality.validate import validate_query
+
+RULES = RuleContext(as_of=dt.date(2026, 11, 20), stages=("Prospecting", "Closed Won"), currencies=("USD",),
+                    lead_statuses=("Open",))
+
+
+def _tasks(con, rows: int, bad_owner_every: int) -> str:
+    """A Task table of `rows` rows where every `bad_owner_every`-th owner does not exist."""
+    con.execute(f"""
+        create or replace table task as
+        select printf('00T%012dAAA', i) as id, i as _row_number,
+               printf('005%012dAAA', i % 7) as owner_id, i % {bad_owner_every} <> 0 as _fk_owner_id,
+               timestamp '2026-01-01' as created_date
+        from range(1, {rows + 1}) as r(i)
+    """)
+    return "select * from task"
+
+
+def test_a_table_validated_in_chunks_counts_the_same_failures_as_in_one_piece():
+    con = duckdb.connect()
+    query = _tasks(con, rows=1_000, bad_owner_every=10)
+    suite, _ = build_suite("Task", "task", RULES)
+
+    whole = validate_query(con, query, suite)
+    chunked = validate_query(con, query, suite, chunk_rows=150)
+
+    assert chunked.chunks == 7 and whole.chunks == 1
+    owner = {o.rule: o for o in chunked.outcomes}["owner_id_exists"]
+    assert owner.unexpected_count == 100
+    assert sorted(owner.failing_rows) == list(range(10, 1_001, 10))
+    merged = {r.expectation_config.meta["rule"]: r.result for r in chunked.result.results}
+    assert merged["owner_id_exists"]["element_count"] == 1_000
+    assert merged["owner_id_exists"]["unexpected_count"] == 100
+    assert merged["owner_id_exists"]["unexpected_percent"] == pytest.approx(10.0)
+    assert chunked.result.statistics["unsuccessful_expectations"] == 1
+    assert [r.result["unexpected_count"] for r in whole.result.results] == \
+        [r.result["unexpected_count"] for r in chunked.result.results]
+
+
+def test_data_docs_render_one_page_per_run_and_keep_only_the_newest_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(data_docs, "KEEP_RUNS", 2)
+    con = duckdb.connect()
+    suite, _ = build_suite("Task", "task", RULES)
+    outcome = validate_query(con, _tasks(con, rows=50, bad_owner_every=10), suite)
+    site, stores = tmp_path / "data_docs", tmp_path / "gx"
+
+    pages = [data_docs.publish(site, stores, suite, outcome.result, run_name=f"run-{n}", batch="raw.task")
+             for n in range(3)]
+
+    assert all(page.is_relative_to(site) for page in pages)
+    assert not pages[0].exists() and pages[1].exists() and pages[2].exists()
+    html = pages[2].read_text()
+    assert "owner_id_exists" in html or "_fk_owner_id" in html
+    index = (site / "index.html").read_text()
+    assert "run-2" in index and "run-1" in index and "run-0" not in index
+    assert (site / "expectations" / "raw" / "task.html").exists()
+
+
+def _manifest() -> dict:
+    """A dbt manifest holding one KPI mart with each kind of test the mart suites translate."""
+    model = "model.crm.kpi_demo_monthly"
+
+    def test(name, kind, column=None, where=None, **kwargs):
+        return f"test.crm.{name}", {"resource_type": "test", "name": name, "attached_node": model,
+                                    "column_name": column, "config": {"where": where, "severity": "error"},
+                                    "test_metadata": {"name": kind, "kwargs": {"column_name": column, **kwargs}}}
+
+    return {"nodes": dict([
+        (model, {"resource_type": "model", "name": "kpi_demo_monthly", "config": {"schema": "marts"}}),
+        ("model.crm.fct_x", {"resource_type": "model", "name": "fct_x", "config": {"schema": "marts"}}),
+        test("grain", "unique_combination_of_columns", combination_of_columns=["month", "owner_id"]),
+        test("rate", "accepted_range", "win_rate", min_value=0, max_value=1),
+        test("count", "accepted_range", "opportunities_won", min_value=0),
+        test("sql_bound", "accepted_range", "month", min_value="cast('2020-01-01' as date)"),
+        test("filtered", "not_null", "win_rate", where="opportunities_won > 0"),
+        test("month_not_null", "not_null", "month"),
+        test("gaps", "no_month_gaps", "month"),
+    ])}
+
+
+def _mart(con, rows: list[tuple]) -> None:
+    con.execute("create schema if not exists marts")
+    con.execute("create or replace table marts.kpi_demo_monthly "
+                "(month date, owner_id varchar, opportunities_won int, win_rate double)")
+    con.executemany("insert into marts.kpi_demo_monthly values (?, ?, ?, ?)", rows)
+
+
+def _audit(con, manifest) -> tuple[bool, str]:
+    mart = build_mart_suite(manifest, "kpi_demo_monthly")
+    outcome = mart_gate("kpi_demo_monthly", validate_query(con, mart.query("marts"), mart.suite, chunk_key=mart.chunk_key))
+    return outcome.passed, outcome.description
+
+
+def test_mart_suites_come_from_the_dbt_tests_of_every_kpi_mart():
+    manifest = _manifest()
+    mart = build_mart_suite(manifest, "kpi_demo_monthly")
+    assert mart_models(manifest) == ["kpi_demo_monthly"]
+    assert sorted(e.meta["rule"] for e in mart.suite.expectations) == [
+        "month_not_null", "no_month_gaps_in_month", "one_row_per_month_owner_id",
+        "opportunities_won_at_least_0", "win_rate_between_0_and_1",
+    ]  # the SQL bound and the filtered test stay dbt-only
+    assert mart.grain == ("month", "owner_id") and mart.month_columns == ("month",)
+
+
+JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
+
+
+def test_a_sound_mart_passes_its_suite():
+    con = duckdb.connect()
+    _mart(con, [(JAN, "a", 1, 0.5), (FEB, "a", 0, None), (MAR, "b", 2, 1.0)])
+    assert _audit(con, _manifest()) == (True, "kpi_demo_monthly: 5 rules hold on 3 rows.")
+
+
+@pytest.mark.parametrize("rows, rule", [
+    ([(JAN, "a", 1, 1.5), (FEB, "a", 1, 0.5)], "win_rate_between_0_and_1"),
+    ([(JAN, "a", -1, 0.5), (FEB, "a", 1, 0.5)], "opportunities_won_at_least_0"),
+    ([(JAN, "a", 1, 0.5), (JAN, "a", 1, 0.5), (FEB, "b", 1, 0.5)], "one_row_per_month_owner_id"),
+    ([(JAN, "a", 1, 0.5), (MAR, "a", 1, 0.5)], "no_month_gaps_in_month"),
+], ids=["rate above 1", "negative count", "two rows for one grain", "a missing month"])
+def test_a_broken_mart_fails_its_suite_naming_the_rule(rows, rule):
+    con = duckdb.connect()
+    _mart(con, rows)
+    passed, description = _audit(con, _manifest())
+    assert not passed
+    assert description.startswith(f"kpi_demo_monthly: {rule} fails on ")
+
+
+@pytest.mark.e2e
+def test_a_run_builds_data_docs_for_every_object_and_mart_linked_from_its_checks(published, monkeypatch):
+    site = published["home"] / "data_docs"
+    with duckdb.connect(str(published["db"]), read_only=True) as con:
+        run_id = con.execute("select run_id from _publish_log order by published_at desc limit 1").fetchall()[0][0]
+    monkeypatch.setenv("DAGSTER_HOME", str(published["home"] / "dagster"))
+    instance = dg.DagsterInstance.get()
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    links = {}
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if evaluation.check_name == "expectations":
+            links[evaluation.asset_key.to_user_string()] = evaluation.metadata["data_docs"].value
+
+    assert {"validated/opportunity", "validated/lead", "marts/kpi_company_monthly", "marts/kpi_rep_monthly"} <= set(links)
+    for url in links.values():
+        page = Path(url.removeprefix("file://"))
+        assert page.is_relative_to(site) and page.exists() and run_id in page.parts
+    assert (site / "index.html").exists()
