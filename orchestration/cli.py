@@ -58,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Generated the demo Salesforce org in {source} (as of {as_of}).")
 
     print(f"Running the pipeline on {source} for {as_of} ...")
-    summary = run_pipeline(paths, source, as_of)
+    summary = run_pipeline(paths, source, as_of, load_mode="merge" if args.merge else "replace")
     _print_summary(summary)
     if not summary.published:
         print(
@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--source", help="export folder (default: a freshly generated demo org)")
     run.add_argument("--home", help="state directory (default: $CRM_KPI_HOME or ./.crm_kpi)")
     run.add_argument("--as-of", help="as-of date, YYYY-MM-DD (default: today, UTC)")
+    run.add_argument("--merge", action="store_true",
+                     help="the source holds changes (a delta): merge them into the loaded data by Id, "
+                     "newest SystemModstamp wins, instead of replacing it")
     run.set_defaults(handler=_run)
 
     kpis = commands.add_parser("kpis", help="print the company KPIs of the last published marts")

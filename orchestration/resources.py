@@ -29,6 +29,12 @@ class PipelineConfig(dg.ConfigurableResource):
         default="",
         description="The as-of date (YYYY-MM-DD) every KPI is computed for; empty means today (UTC).",
     )
+    load_mode: str = Field(
+        default="replace",
+        description="'replace': the source is a full export and replaces raw (dbt rebuilds every "
+        "model). 'merge': the source holds changes, merged into raw by Id, newest SystemModstamp "
+        "wins (dbt's incremental facts process only the changed records).",
+    )
     opportunity_stages: list[str] = Field(
         default_factory=configured_stages,
         description="The org's opportunity stages (StageName values; default: the opportunity_stages "

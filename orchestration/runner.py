@@ -87,10 +87,12 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
 
 
 def run_pipeline(
-    paths: StatePaths, source: Path, as_of: dt.date, tags: dict[str, str] | None = None
+    paths: StatePaths, source: Path, as_of: dt.date, tags: dict[str, str] | None = None,
+    load_mode: str = "replace",
 ) -> RunSummary:
     """Materialize every asset of the pipeline job for `source` and `as_of`, recorded in the
-    state directory's Dagster instance (so `make ui` shows the run)."""
+    state directory's Dagster instance (so `make ui` shows the run). `load_mode` is 'replace'
+    for a full export, 'merge' for a batch of changes."""
     instance = get_instance(paths)
     # Imported after the environment points at the state directory: resources read it.
     from orchestration.definitions import build_defs
@@ -100,7 +102,8 @@ def run_pipeline(
     run_config = {
         "resources": {
             "pipeline": {
-                "config": {"source_dir": str(source), "home": str(paths.home), "as_of": as_of.isoformat()}
+                "config": {"source_dir": str(source), "home": str(paths.home), "as_of": as_of.isoformat(),
+                           "load_mode": load_mode}
             }
         },
         # The CLI prints its own summary; the full event log is in the Dagster instance.
@@ -113,7 +116,8 @@ def run_pipeline(
             run_config=run_config,
             instance=instance,
             raise_on_error=False,
-            tags={"crm_kpi/source": str(source), "crm_kpi/as_of": as_of.isoformat(), **(tags or {})},
+            tags={"crm_kpi/source": str(source), "crm_kpi/as_of": as_of.isoformat(),
+                  "crm_kpi/load_mode": load_mode, **(tags or {})},
         )
     summary = summarize(result)
     summary.log_file = log_file

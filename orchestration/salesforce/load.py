@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
 from data_quality.sql import quote_ident
 from orchestration.salesforce.export import ExportError
+from orchestration.salesforce.merge import MergeCounts, merge_into, replace_table
 from orchestration.salesforce.objects import Field, SObject, snake_case
 
 RAW_SCHEMA = "raw"
+LoadMode = Literal["replace", "merge"]
 
 
 @dataclass
@@ -27,6 +30,7 @@ class LoadResult:
     source_file: str | None
     extra_columns: list[str] = field(default_factory=list)  # kept as text, e.g. custom __c fields
     missing_optional_columns: list[str] = field(default_factory=list)
+    merged: MergeCounts | None = None  # set when the file was merged into an existing table
 
 
 # How a text value becomes each field type. `{v}` is the trimmed text with '' made NULL.
@@ -130,53 +134,69 @@ def _check_casts(con, obj: SObject, path: Path, by_key) -> None:
 
 
 def load_object(
-    con: duckdb.DuckDBPyConnection, obj: SObject, path: Path | None, loaded_at: dt.datetime
+    con: duckdb.DuckDBPyConnection, obj: SObject, path: Path | None, loaded_at: dt.datetime,
+    mode: LoadMode = "replace",
 ) -> LoadResult:
-    """Replace `raw.<object>` with the content of `path`, typed by the object's schema.
+    """Load `path` into `raw.<object>`, typed by the object's schema: replacing the table (a full
+    export) or merging the file's records into it by Id (a batch of changes, see merge.py).
 
-    With no file, the table is created empty with its full schema (an org that does not use the
-    object). The replacement is one transaction: readers never see a half-loaded table.
+    With no file, a replace leaves the table empty with its full schema (an org that does not use
+    the object) and a merge leaves it as it was. One transaction: readers never see a half load.
     """
+    if mode not in ("replace", "merge"):
+        raise ValueError(f"unknown load mode {mode!r}; use 'replace' or 'merge'")
     target = f"{RAW_SCHEMA}.{quote_ident(obj.table)}"
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = $schema and table_name = $table",
+        {"schema": RAW_SCHEMA, "table": obj.table},
+    ).fetchall()[0][0]
     if path is None:
-        cols = ", ".join(f"null::{f.duckdb_type} as {quote_ident(f.column)}" for f in obj.fields)
-        con.execute(
-            f"create or replace table {target} as "
-            f"select {cols}, null::timestamp as _loaded_at, null::bigint as _row_number limit 0"
-        )
-        return LoadResult(obj.table, 0, None)
+        if mode == "replace" or not exists:
+            cols = ", ".join(f"null::{f.duckdb_type} as {quote_ident(f.column)}" for f in obj.fields)
+            con.execute(
+                f"create or replace table {target} as "
+                f"select {cols}, null::timestamp as _loaded_at, null::bigint as _row_number limit 0"
+            )
+        rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
+        return LoadResult(obj.table, rows, None)
 
     by_key, missing, extras = _column_plan(obj, path, _describe(con, path))
     con.execute(f"create or replace temp table _src as select * from {_read_expr(path)}", {"path": str(path)})
-    _check_casts(con, obj, path, by_key)
-    selects = [
-        f"{_parse_expr(f, *by_key[f.column])} as {quote_ident(f.column)}"
-        if f.column in by_key
-        else f"null::{f.duckdb_type} as {quote_ident(f.column)}"
-        for f in obj.fields
-    ]
-    selects += [f"{quote_ident(src)} as {quote_ident(key)}" for key, (src, _) in extras]
-    selects.append("$loaded_at::timestamp as _loaded_at")
-    # The record's position in the file (1 = first data row), so quarantine can point at it.
-    selects.append("rowid + 1 as _row_number")
-    con.execute("begin transaction")
     try:
-        con.execute(
-            f"create or replace table {target} as select {', '.join(selects)} from _src order by rowid",
-            {"loaded_at": loaded_at},
-        )
-        rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        _check_casts(con, obj, path, by_key)
+        selects = [
+            f"{_parse_expr(f, *by_key[f.column])} as {quote_ident(f.column)}"
+            if f.column in by_key
+            else f"null::{f.duckdb_type} as {quote_ident(f.column)}"
+            for f in obj.fields
+        ]
+        selects += [f"{quote_ident(src)} as {quote_ident(key)}" for key, (src, _) in extras]
+        selects.append("$loaded_at::timestamp as _loaded_at")
+        # The record's position in the file (1 = first data row), so quarantine can point at it.
+        selects.append("rowid + 1 as _row_number")
+        con.execute(f"create or replace temp table _batch as select {', '.join(selects)} from _src",
+                    {"loaded_at": loaded_at})
+        counts = None
+        con.execute("begin transaction")
+        try:
+            if mode == "merge" and exists:
+                counts = merge_into(con, target, "_batch")
+            else:
+                replace_table(con, target, "_batch")
+            rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
     finally:
         con.execute("drop table if exists _src")
+        con.execute("drop table if exists _batch")
     return LoadResult(
         obj.table,
         rows,
         str(path),
         extra_columns=[key for key, _ in extras],
         missing_optional_columns=[f.api_name for f in missing],
+        merged=counts,
     )

@@ -10,6 +10,7 @@ from orchestration.resources import PipelineConfig
 from orchestration.salesforce.export import ExportError, find_object_file
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OBJECTS, SObject
+from orchestration.salesforce.watermarks import store_watermark
 
 
 def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
@@ -18,8 +19,9 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
         group_name="ingest",
         kinds={"duckdb", "salesforce"},
         description=(
-            f"Salesforce `{obj.api_name}` from the export folder, typed, in `raw.{obj.table}` "
-            f"(Fivetran-style snake_case columns plus `_loaded_at`)."
+            f"Salesforce `{obj.api_name}` from the source folder, typed, in `raw.{obj.table}` "
+            f"(Fivetran-style snake_case columns plus `_loaded_at`): replaced by a full export, "
+            f"or merged by Id from a batch of changes."
         ),
     )
     def _load(
@@ -35,14 +37,21 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
                     f".csv.gz or .parquet); the pipeline cannot run without it"
                 )
             with warehouse.get_connection() as con:
-                result = load_object(con, obj, path, loaded_at)
+                result = load_object(con, obj, path, loaded_at, mode=pipeline.load_mode)
                 columns = [f.column for f in obj.fields if f.api_name not in result.missing_optional_columns]
                 record_load(con, context.run.run_id, obj.api_name, result.rows,
                             columns + result.extra_columns if path else [], result.source_file,
                             loaded_at, pipeline.as_of_date)
-        except ExportError as exc:
+                watermark = store_watermark(con, obj.api_name, obj.table, context.run.run_id, loaded_at)
+        except (ExportError, ValueError) as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
-        if path is None:
+        merged = {}
+        if result.merged:
+            merged = {f"merge_{name}": dg.MetadataValue.int(count)
+                      for name, count in vars(result.merged).items()}
+        if path is None and pipeline.load_mode == "merge":
+            context.log.info(f"{obj.api_name}: no changes in this batch; raw.{obj.table} left as it was.")
+        elif path is None:
             context.log.warning(
                 f"{obj.api_name}: not in the export; loaded as an empty table. KPIs that need it "
                 "are NULL (ratios) or 0 (counts)."
@@ -54,6 +63,9 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
                 "as_of": dg.MetadataValue.text(pipeline.as_of_date.isoformat()),
                 "extra_columns": dg.MetadataValue.json(result.extra_columns),
                 "missing_optional_columns": dg.MetadataValue.json(result.missing_optional_columns),
+                "load_mode": dg.MetadataValue.text(pipeline.load_mode),
+                "watermark": dg.MetadataValue.text(watermark.isoformat() if watermark else "(none)"),
+                **merged,
             }
         )
 

@@ -54,8 +54,13 @@ def crm_kpi_dbt_models(
     os.environ["CRM_KPI_HOME"] = str(paths.home)
     dbt_vars = {"as_of_date": pipeline.as_of_date.isoformat()}
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
+    if pipeline.load_mode == "replace":
+        # A full export may have dropped records; only a full refresh removes them from the
+        # incremental facts. A merge keeps everything else, so the facts update incrementally.
+        args.append("--full-refresh")
     invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)],
+        args,
         context=context,
         # One writer at a time owns the warehouse, so one target folder suffices.
         target_path=paths.home / "dbt" / "target",

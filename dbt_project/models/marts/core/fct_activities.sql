@@ -1,6 +1,22 @@
 {#- Tasks and events in one table: who and what they concern, their channel, and whether they
     count as done on the as-of date. Activity KPIs count only done activities: a completed task
-    (Status 'Completed'), or an event that started by the end of the as-of day. -#}
+    (Status 'Completed'), or an event that started by the end of the as-of day.
+
+    Incremental, because activities are the biggest table of an org: a run after a merge load
+    processes only the activities whose output can have changed (see `activities_to_process`);
+    a run after a full export is a full refresh. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='activity_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} where activity_id not in (select task_id from {{ ref('stg_salesforce__task') }} union all select event_id from {{ ref('stg_salesforce__event') }}){% endif %}"
+        ],
+    )
+}}
+
 with
 
 tasks as (
@@ -28,7 +44,8 @@ unioned as (
         task_subtype as activity_subtype,
         status,
         created_at as activity_at,
-        status = 'Completed' as is_completed_status
+        status = 'Completed' as is_completed_status,
+        loaded_at
     from tasks
 
     union all
@@ -44,8 +61,27 @@ unioned as (
         event_subtype as activity_subtype,
         cast(null as {{ dbt.type_string() }}) as status,
         start_at as activity_at,
-        true as is_completed_status
+        true as is_completed_status,
+        loaded_at
     from events
+
+),
+
+activities_to_process as (
+
+    select unioned.*
+    from unioned
+    {% if is_incremental() %}
+    {#- The output of an activity changes only when: its record changed (loaded since the last
+        run), it is new here (new, or out of quarantine), it is not yet done but may be by the
+        new as-of date, or the as-of date moved back (then everything is processed again).
+        Activities gone from staging are deleted by the post-hook. -#}
+    left join {{ this }} as processed on processed.activity_id = unioned.activity_id
+    where processed.activity_id is null
+        or unioned.loaded_at > processed.loaded_at
+        or (processed.is_completed_status and not processed.is_done)
+        or {{ as_of_date() }} < (select max(is_done_as_of) from {{ this }})
+    {% endif %}
 
 ),
 
@@ -74,8 +110,11 @@ final as (
         activity_at,
         cast(activity_at as date) as activity_date,
         {{ month_of('activity_at') }} as activity_month,
-        is_completed_status and activity_at < {{ as_of_cutoff() }} as is_done
-    from unioned
+        is_completed_status,
+        is_completed_status and activity_at < {{ as_of_cutoff() }} as is_done,
+        {{ as_of_date() }} as is_done_as_of,
+        loaded_at
+    from activities_to_process
 
 )
 
