@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -39,13 +40,44 @@ def _print_summary(summary) -> None:
         print(f"  ERROR {line}")
 
 
+def _apply_mapping(args: argparse.Namespace, paths, source: Path) -> Path | None:
+    """Convert another CRM's export with a mapping file; None (after saying why) when it cannot."""
+    if not args.source or args.merge:
+        print("crm-kpi: --mapping needs --source (a full export), not --salesforce or --merge", file=sys.stderr)
+        return None
+    from orchestration.mapping import MappingError, apply_mapping
+
+    mapped = paths.home / "mapped_export"
+    try:
+        counts = apply_mapping(Path(args.mapping).expanduser(), source, mapped)
+    except MappingError as exc:
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return None
+    print(f"Mapped {sum(counts.values()):,} records with {args.mapping} into {mapped}.")
+    return mapped
+
+
 def _run(args: argparse.Namespace) -> int:
     from orchestration.report import company_kpi_table
     from orchestration.runner import run_pipeline
 
     paths = state_paths(args.home)
     as_of = parse_as_of(args.as_of)
-    if args.source:
+    load_mode = "merge" if args.merge else "replace"
+    if args.salesforce:
+        from orchestration.salesforce.api import SalesforceSourceError
+        from orchestration.salesforce.api_source import extract_from_salesforce
+
+        try:
+            source, load_mode, results = extract_from_salesforce(paths, dt.datetime.now(dt.timezone.utc))
+        except SalesforceSourceError as exc:
+            print(f"crm-kpi: Salesforce: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        changed = sum(result.rows for result in results.values())
+        missing = sorted(name for name, result in results.items() if result.missing)
+        print(f"Extracted {changed:,} {'changed ' if load_mode == 'merge' else ''}records from Salesforce "
+              f"into {source}" + (f" (not in this org: {', '.join(missing)})" if missing else "") + ".")
+    elif args.source:
         source = Path(args.source).expanduser().resolve()
         if not source.is_dir():
             print(f"crm-kpi: {source}: no such export folder", file=sys.stderr)
@@ -57,8 +89,13 @@ def _run(args: argparse.Namespace) -> int:
         generate_org(source, as_of=as_of, seed=42, scale=1.0)
         print(f"Generated the demo Salesforce org in {source} (as of {as_of}).")
 
+    if args.mapping:
+        source = _apply_mapping(args, paths, source)
+        if source is None:
+            return EXIT_BAD_INPUT
+
     print(f"Running the pipeline on {source} for {as_of} ...")
-    summary = run_pipeline(paths, source, as_of, load_mode="merge" if args.merge else "replace")
+    summary = run_pipeline(paths, source, as_of, load_mode=load_mode)
     _print_summary(summary)
     if not summary.published:
         print(
@@ -100,8 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(handler=_generate)
 
     run = commands.add_parser("run", help="run the whole pipeline and publish the KPI marts")
-    run.add_argument("--source", help="export folder (default: a freshly generated demo org)")
+    origin = run.add_mutually_exclusive_group()
+    origin.add_argument("--source", help="export folder (default: a freshly generated demo org)")
+    origin.add_argument("--salesforce", action="store_true",
+                        help="extract from a live org over its API (credentials from SALESFORCE_* "
+                        "environment variables): everything the first time, then only what changed")
     run.add_argument("--home", help="state directory (default: $CRM_KPI_HOME or ./.crm_kpi)")
+    run.add_argument("--mapping", help="YAML mapping (docs/mapping.md): convert the --source folder, "
+                     "an export of another CRM, onto the Salesforce objects first")
     run.add_argument("--as-of", help="as-of date, YYYY-MM-DD (default: today, UTC)")
     run.add_argument("--merge", action="store_true",
                      help="the source holds changes (a delta): merge them into the loaded data by Id, "

@@ -156,8 +156,10 @@ def _marts(db) -> dict[str, pd.DataFrame]:
                                            "where table_name <> '_publish_log' order by 1").fetchall()]
         frames = {name: con.execute(f'select * from "{name}"').df() for name in names}
     # Load times differ between the two runs by nature; every other column must agree.
-    return {name: frame.drop(columns=[c for c in frame.columns if c == "loaded_at"])
-            .sort_values(list(frame.columns[:3])).reset_index(drop=True) for name, frame in frames.items()}
+    frames = {name: frame.drop(columns=[c for c in frame.columns if c == "loaded_at"]) for name, frame in frames.items()}
+    # Row order is not part of a table: sort by every column (as text, so any type sorts).
+    return {name: frame.loc[frame.astype(str).sort_values(list(frame.columns)).index].reset_index(drop=True)
+            for name, frame in frames.items()}
 
 
 @pytest.mark.e2e

@@ -34,6 +34,9 @@ def store_watermark(con: duckdb.DuckDBPyConnection, object_name: str, table: str
 
 def read_watermarks(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
     """The watermark of every object that has one (objects never loaded are absent: full extract)."""
-    _ensure(con)
+    present = con.execute("select count(*) from duckdb_tables() "
+                          "where schema_name = 'audit' and table_name = 'watermarks'").fetchall()[0][0]
+    if not present:
+        return {}
     rows = con.execute(f"select object, system_modstamp from {TABLE} where system_modstamp is not null").fetchall()
     return dict(rows)

@@ -31,7 +31,8 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
         loaded_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         try:
             path = find_object_file(pipeline.source_path, obj)
-            if path is None and obj.required:
+            # In a batch of changes an absent file only means no changes to this object.
+            if path is None and obj.required and pipeline.load_mode == "replace":
                 raise ExportError(
                     f"{pipeline.source_path}: no {obj.api_name} file (expected {obj.api_name}.csv, "
                     f".csv.gz or .parquet); the pipeline cannot run without it"

@@ -1,0 +1,399 @@
+"""Bring-your-own CRM: the YAML mapping, its validation, its conversion, and the pipeline on the result."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from orchestration.mapping import MappingError, apply_mapping, salesforce_id, validate_mapping
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "mappings" / "sales_pipeline.yml"
+EXPORT = ROOT / "examples" / "sales_pipeline_export"
+AS_OF = dt.date(2026, 9, 30)  # the example export's last day: it was taken at the end of it
+SALESFORCE_ID = re.compile(r"^[0-9A-Za-z]{18}$")
+INJECTION = "'; drop table x; --"
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with open(EXPORT / name, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _table(folder: Path, name: str) -> pd.DataFrame:
+    return duckdb.execute("select * from read_parquet($p)", {"p": str(folder / f"{name}.parquet")}).df()
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("mapped") / "export"
+    apply_mapping(EXAMPLE, EXPORT, out)
+    return out
+
+
+def _broken(tmp_path: Path, change) -> MappingError:
+    """The error of the example mapping after `change(document)`, applied to the example export."""
+    document = yaml.safe_load(EXAMPLE.read_text())
+    change(document)
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    with pytest.raises(MappingError) as caught:
+        apply_mapping(path, EXPORT, tmp_path / "out")
+    assert str(path) in str(caught.value)
+    assert not (tmp_path / "out").exists()  # nothing is written when the mapping is refused
+    return caught.value
+
+
+# --- the example ---------------------------------------------------------------------------------
+
+
+def test_the_example_mapping_converts_the_example_export_into_one_parquet_file_per_object(tmp_path):
+    counts = apply_mapping(EXAMPLE, EXPORT, tmp_path / "out")
+    teams, deals = _csv("sales_teams.csv"), _csv("sales_pipeline.csv")
+    agents = {r["sales_agent"] for r in teams}
+    managers = {r["manager"] for r in teams}
+    closed = [d for d in deals if d["deal_stage"] in ("Won", "Lost")]
+    assert counts == {
+        "UserRole": len({r["regional_office"] for r in teams}),
+        "User": len(agents | managers),
+        "Account": len(_csv("accounts.csv")),
+        "Opportunity": len(deals),
+        "OpportunityHistory": len(deals) + len(closed),
+    }
+    written = sorted(p.name for p in (tmp_path / "out").glob("*.parquet"))
+    assert written == sorted(f"{name}.parquet" for name in counts)
+
+
+def test_a_won_deal_is_closed_and_won_at_its_close_value(converted):
+    deal = next(d for d in _csv("sales_pipeline.csv") if d["deal_stage"] == "Won")
+    opportunities = _table(converted, "Opportunity").set_index("Id")
+    row = opportunities.loc[salesforce_id("006", deal["opportunity_id"])]
+    assert bool(row.IsWon) and bool(row.IsClosed)
+    assert row.StageName == "Closed Won"
+    assert Decimal(str(row.Amount)) == Decimal(deal["close_value"])
+    assert row.CloseDate == pd.Timestamp(deal["close_date"])
+    assert row.CreatedDate == pd.Timestamp(deal["engage_date"])
+    assert row.OwnerId == salesforce_id("005", deal["sales_agent"])
+    assert row.AccountId == salesforce_id("001", deal["account"])
+
+
+def test_a_lost_deal_is_closed_not_won_and_keeps_its_list_price(converted):
+    deal = next(d for d in _csv("sales_pipeline.csv") if d["deal_stage"] == "Lost")
+    price = {p["product"]: Decimal(p["sales_price"]) for p in _csv("products.csv")}[deal["product"]]
+    row = _table(converted, "Opportunity").set_index("Id").loc[salesforce_id("006", deal["opportunity_id"])]
+    assert bool(row.IsClosed) and not bool(row.IsWon)
+    assert (row.StageName, Decimal(str(row.Amount))) == ("Closed Lost", price)
+
+
+def test_an_open_deal_is_valued_at_its_list_price_and_expected_to_close_90_days_after_engaging(converted):
+    deal = next(d for d in _csv("sales_pipeline.csv") if d["deal_stage"] == "Engaging")
+    price = {p["product"]: Decimal(p["sales_price"]) for p in _csv("products.csv")}[deal["product"]]
+    row = _table(converted, "Opportunity").set_index("Id").loc[salesforce_id("006", deal["opportunity_id"])]
+    assert not bool(row.IsClosed) and not bool(row.IsWon)
+    assert (row.StageName, Decimal(str(row.Amount))) == ("Needs Analysis", price)
+    assert row.CloseDate == pd.Timestamp(deal["engage_date"]) + pd.Timedelta(days=90)
+
+
+def test_a_prospect_without_an_account_has_no_account_id(converted):
+    deal = next(d for d in _csv("sales_pipeline.csv")
+                if d["deal_stage"] == "Prospecting" and not d["account"])
+    row = _table(converted, "Opportunity").set_index("Id").loc[salesforce_id("006", deal["opportunity_id"])]
+    assert pd.isna(row.AccountId) and row.StageName == "Prospecting"
+
+
+def test_agents_report_to_their_manager_who_is_a_user_too(converted):
+    users = _table(converted, "User").set_index("Id")
+    team = _csv("sales_teams.csv")[0]
+    agent = users.loc[salesforce_id("005", team["sales_agent"])]
+    manager = users.loc[salesforce_id("005", team["manager"])]
+    assert agent.ManagerId == manager.name and pd.isna(manager.ManagerId)
+    assert (agent.Title, manager.Title) == ("Sales Agent", "Sales Manager")
+    assert agent.UserRoleId == manager.UserRoleId == salesforce_id("00E", team["regional_office"])
+    assert agent.Email == team["sales_agent"].lower().replace(" ", ".") + "@example.com"
+
+
+def test_every_id_is_a_unique_18_character_salesforce_id_with_its_objects_key_prefix(converted):
+    prefixes = {"User": "005", "UserRole": "00E", "Account": "001", "Opportunity": "006",
+                "OpportunityHistory": "008"}
+    for name, prefix in prefixes.items():
+        ids = _table(converted, name)["Id"]
+        assert ids.str.match(SALESFORCE_ID).all() and ids.str.startswith(prefix).all(), name
+        assert ids.is_unique, name
+
+
+def test_every_reference_resolves_to_a_converted_record(converted):
+    users = set(_table(converted, "User")["Id"])
+    accounts = set(_table(converted, "Account")["Id"])
+    opportunities = _table(converted, "Opportunity")
+    assert set(opportunities["OwnerId"]) <= users
+    assert set(opportunities["AccountId"].dropna()) <= accounts
+    assert set(_table(converted, "User")["ManagerId"].dropna()) <= users
+    assert set(_table(converted, "OpportunityHistory")["OpportunityId"]) == set(opportunities["Id"])
+
+
+def test_ids_are_the_same_on_every_run(converted, tmp_path):
+    apply_mapping(EXAMPLE, EXPORT, tmp_path / "again")
+    for name in ("User", "Account", "Opportunity", "OpportunityHistory"):
+        pd.testing.assert_frame_equal(_table(converted, name), _table(tmp_path / "again", name))
+
+
+def test_salesforce_id_is_derived_from_the_key_with_a_valid_case_safe_suffix():
+    first = salesforce_id("006", "AB12CD34")
+    assert first == salesforce_id("006", "AB12CD34") and first != salesforce_id("006", "AB12CD35")
+    assert first.startswith("006") and SALESFORCE_ID.match(first)
+    # Salesforce's suffix: a bit per upper-case letter of each 5-character chunk
+    bits = [sum(1 << i for i, c in enumerate(first[k:k + 5]) if c.isupper()) for k in (0, 5, 10)]
+    assert first[15:] == "".join("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[b] for b in bits)
+    assert salesforce_id("006", None) is None
+    assert salesforce_id("008", "a b", "c") != salesforce_id("008", "a", "b c")
+
+
+def test_the_newest_change_in_the_converted_export_is_on_the_as_of_day(converted):
+    # The example is run as of its own last day, so the pipeline's freshness check holds honestly.
+    newest = _table(converted, "Opportunity")["SystemModstamp"].max()
+    assert newest.date() == AS_OF
+
+
+def test_applying_again_replaces_its_own_output_but_never_mixes_into_a_foreign_folder(converted, tmp_path):
+    apply_mapping(EXAMPLE, EXPORT, converted)  # its own earlier output: replaced
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "Lead.csv").write_text("Id\n")
+    with pytest.raises(MappingError, match="did not write"):
+        apply_mapping(EXAMPLE, EXPORT, foreign)
+
+
+# --- broken mappings: each names the file, the place and the rule ---------------------------------
+
+
+def test_an_unknown_object_is_refused_with_a_suggestion(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"].update(Oportunity=d["objects"]["Opportunity"]))
+    assert "Oportunity: unknown object" in str(error) and "did you mean 'Opportunity'" in str(error)
+
+
+def test_an_unknown_field_is_refused_with_a_suggestion(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(Amout="close_value"))
+    assert "Opportunity.Amout: Opportunity has no field 'Amout' (did you mean 'Amount'?)" in str(error)
+
+
+def test_a_missing_source_column_is_refused(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(Amount="close_valu"))
+    assert ("Opportunity.Amount: no column 'close_valu' in sales_pipeline.csv "
+            "(did you mean 'close_value'?)") in str(error)
+
+
+def test_a_missing_source_file_is_refused(tmp_path):
+    error = _broken(tmp_path, lambda d: d["files"]["pipeline"].update(path="pipeline.csv"))
+    assert "files.pipeline: source file 'pipeline.csv' is missing" in str(error)
+
+
+def test_an_expression_that_does_not_parse_is_refused(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(Amount="close_value *"))
+    assert "Opportunity.Amount: expression 'close_value *' does not parse as SQL" in str(error)
+
+
+@pytest.mark.parametrize("expression, rule", [
+    ("read_csv('/etc/passwd')", "function read_csv() is not allowed"),
+    ("getenv('HOME')", "function getenv() is not allowed"),
+    ("(select max(close_value) from sales_pipeline)", "a subquery is not allowed"),
+    ("deal_stage in (select 1)", "a subquery is not allowed"),
+    ("close_value; drop table x", "must be one SQL expression, not several statements"),
+    ("sum(close_value)", "aggregate sum() is not allowed"),
+    ("now()", "now is not allowed: it changes between runs"),
+])
+def test_an_expression_using_anything_but_columns_literals_operators_and_whitelisted_functions_is_refused(
+        tmp_path, expression, rule):
+    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(Name=expression))
+    assert f"Opportunity.Name: expression {expression!r}: {rule}" in str(error)
+
+
+def test_a_reference_to_another_files_column_is_refused_and_points_to_lookups(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(
+        Amount="products.sales_price", Probability="sales_price"))
+    assert "Opportunity.Amount: refers to products.sales_price, a column of another file" in str(error)
+    assert ("Opportunity.Probability: no column 'sales_price' in sales_pipeline.csv; it is a column of "
+            "products.csv: declare a lookup") in str(error)
+
+
+def test_a_required_field_left_unmapped_is_refused(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].pop("CloseDate"))
+    assert "Opportunity.CloseDate: required field of Opportunity is not mapped" in str(error)
+
+
+def test_a_mapping_without_an_object_the_pipeline_requires_is_refused(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"].pop("User"))
+    assert "User: the pipeline cannot run without this object" in str(error)
+
+
+def test_an_id_with_another_objects_key_prefix_is_refused(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"]["Account"]["fields"].update(
+        Id="salesforce_id('006', account)"))
+    assert "Account.Id: salesforce_id prefix '006' is not Account's key prefix '001'" in str(error)
+
+
+def test_an_expression_that_does_not_type_check_is_refused_before_any_row_is_read(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(
+        Amount="close_value + engage_date"))
+    assert "Opportunity.Amount: does not type-check in DuckDB" in str(error)
+
+
+def test_every_problem_of_a_mapping_is_reported_at_once(tmp_path):
+    def change(document):
+        document["objects"]["Opportunity"]["fields"].update(Amount="getenv('HOME')", Stage="deal_stage")
+        document["objects"]["Account"]["fields"].pop("Name")
+    error = _broken(tmp_path, change)
+    assert len(error.problems) == 3
+    assert "3 problems" in str(error)
+
+
+def test_a_misspelled_key_is_refused_rather_than_ignored(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"].update(form="pipeline"))
+    assert "Opportunity: unknown key 'form' (allowed: from, where, distinct," in str(error)
+
+
+def test_a_field_given_twice_is_refused_rather_than_silently_overwritten(tmp_path):
+    text = EXAMPLE.read_text().replace("      IsWon: deal_stage = 'Won'\n",
+                                       "      IsWon: deal_stage = 'Won'\n      IsWon: true\n", 1)
+    (tmp_path / "twice.yml").write_text(text)
+    with pytest.raises(MappingError, match=r"twice.yml: is not valid YAML: the key 'IsWon' is given twice"):
+        apply_mapping(tmp_path / "twice.yml", EXPORT, tmp_path / "out")
+
+
+def test_a_lookup_whose_key_is_not_unique_is_refused(tmp_path):
+    export = tmp_path / "export"
+    shutil.copytree(EXPORT, export)
+    with open(export / "products.csv", "a") as f:
+        f.write("Atlas Pro,Atlas,4999\n")
+    with pytest.raises(MappingError, match=r"Opportunity.lookups.list_price: the key is not unique"):
+        apply_mapping(EXAMPLE, export, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_value_that_does_not_fit_its_declared_type_is_refused_with_examples(tmp_path):
+    export = tmp_path / "export"
+    shutil.copytree(EXPORT, export)
+    text = (export / "sales_pipeline.csv").read_text().replace(",2025-01-02,", ",soon,", 1)
+    (export / "sales_pipeline.csv").write_text(text)
+    with pytest.raises(MappingError, match=r"files.pipeline: column 'engage_date' .* not date .*\['soon'\]"):
+        apply_mapping(EXAMPLE, export, tmp_path / "out")
+
+
+def test_records_that_would_share_an_id_are_refused(tmp_path):
+    error = _broken(tmp_path, lambda d: d["objects"]["UserRole"].update(distinct=False))
+    assert "UserRole.Id: Ids must be unique, but several records share one" in str(error)
+
+
+# --- injection ------------------------------------------------------------------------------------
+
+
+def _tiny(tmp_path: Path, reps: list[list[str]], deals: list[list[str]], **opportunity) -> Path:
+    """A two-file export (reps, deals) and a minimal mapping of it; returns the mapping's path."""
+    (tmp_path / "export").mkdir()
+    for name, rows in (("reps.csv", reps), ("deals.csv", deals)):
+        with open(tmp_path / "export" / name, "w", newline="") as f:
+            csv.writer(f).writerows(rows)
+    mapping = tmp_path / "mapping.yml"
+    mapping.write_text(yaml.safe_dump({
+        "version": 1,
+        "files": {"reps": "reps.csv", "deals": {"path": "deals.csv", "column_types": {"day": "date"}}},
+        "objects": {
+            "User": {"from": "reps", "fields": {"Id": "salesforce_id('005', rep)", "Name": "rep"}},
+            "Opportunity": {"from": "deals", "fields": {
+                "Id": "salesforce_id('006', deal)", "Name": "deal", "OwnerId": "salesforce_id('005', rep)",
+                "Amount": "amount", "CloseDate": "day", "CreatedDate": "day"},
+                "constants": {"StageName": "Prospecting", "IsClosed": False, "IsWon": False}, **opportunity},
+        },
+    }))
+    return mapping
+
+
+def test_sql_in_a_column_name_a_value_or_a_constant_is_carried_as_data(tmp_path):
+    mapping = _tiny(tmp_path, [["rep", INJECTION], ["Ann Lee", INJECTION], ["Bo Chan", "x"]],
+                    [["deal", "rep", "amount", "day"], [INJECTION, "Ann Lee", "10", "2026-01-05"]])
+    document = yaml.safe_load(mapping.read_text())
+    document["objects"]["User"]["fields"]["Title"] = f'"{INJECTION}"'  # the column, quoted as SQL
+    document["objects"]["Opportunity"]["constants"]["StageName"] = INJECTION
+    mapping.write_text(yaml.safe_dump(document))
+    out = tmp_path / "out"
+    assert apply_mapping(mapping, tmp_path / "export", out) == {"User": 2, "Opportunity": 1}
+    users = _table(out, "User").sort_values("Name")
+    assert users["Title"].tolist() == [INJECTION, "x"]
+    deal = _table(out, "Opportunity").iloc[0]
+    assert (deal.Name, deal.StageName, deal.Id) == (INJECTION, INJECTION, salesforce_id("006", INJECTION))
+
+
+def test_a_default_fills_a_field_only_where_its_expression_gives_null(tmp_path):
+    mapping = _tiny(tmp_path, [["rep"], ["Ann Lee"]],
+                    [["deal", "rep", "amount", "day"], ["D1", "Ann Lee", "250", "2026-01-05"],
+                     ["D2", "Ann Lee", "", "2026-01-06"]], defaults={"Amount": 0, "LeadSource": "Import"})
+    apply_mapping(mapping, tmp_path / "export", tmp_path / "out")
+    deals = _table(tmp_path / "out", "Opportunity").set_index("Name")
+    assert (float(deals.loc["D1", "Amount"]), float(deals.loc["D2", "Amount"])) == (250.0, 0.0)
+    assert deals["LeadSource"].tolist() == ["Import", "Import"]
+
+
+def test_mapping_problems_are_reported_before_any_data_is_read(tmp_path):
+    # The data has a value that breaks its declared type, but the mapping's own problem comes first.
+    mapping = _tiny(tmp_path, [["rep"], ["Ann Lee"]],
+                    [["deal", "rep", "amount", "day"], ["D1", "Ann Lee", "250", "someday"]])
+    document = yaml.safe_load(mapping.read_text())
+    document["objects"]["Opportunity"]["fields"]["Amount"] = "amount * rate"
+    mapping.write_text(yaml.safe_dump(document))
+    with pytest.raises(MappingError) as caught:
+        apply_mapping(mapping, tmp_path / "export", tmp_path / "out")
+    assert caught.value.problems == ["Opportunity.Amount: no column 'rate' in deals.csv; "
+                                     "a text value needs quotes: 'like this'"]
+
+
+def test_validation_reads_only_headers_and_returns_the_compiled_plan():
+    plan = validate_mapping(EXAMPLE, EXPORT)
+    assert list(plan.objects()) == ["UserRole", "User", "Account", "Opportunity", "OpportunityHistory"]
+    opportunity = next(e for e in plan.entries if e.label == "Opportunity")
+    assert opportunity.expressions["Id"].lower().startswith("__crm_mapping_salesforce_id(")
+
+
+# --- end to end -----------------------------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_the_pipeline_runs_unchanged_on_the_converted_example_and_books_exactly_the_won_deals(
+        tmp_path, monkeypatch):
+    from orchestration.cli import main
+
+    monkeypatch.delenv("CRM_KPI_QUALITY_CONFIG", raising=False)  # the default freshness limits apply
+    home = tmp_path / "home"
+    assert main(["run", "--source", str(EXPORT), "--mapping", str(EXAMPLE), "--home", str(home),
+                 "--as-of", AS_OF.isoformat()]) == 0
+    with duckdb.connect(str(home / "published" / "crm_kpis.duckdb"), read_only=True) as con:
+        bookings, won, lost = con.execute(
+            "select sum(bookings_amount), sum(opportunities_won), sum(opportunities_lost) "
+            "from kpi_company_monthly"
+        ).fetchall()[0]
+    deals = pd.read_csv(EXPORT / "sales_pipeline.csv")
+    assert bookings == pytest.approx(deals.loc[deals.deal_stage == "Won", "close_value"].sum(), abs=0.005)
+    assert (won, lost) == ((deals.deal_stage == "Won").sum(), (deals.deal_stage == "Lost").sum())
+
+
+def test_run_with_a_broken_mapping_exits_2_with_the_problem_and_runs_nothing(tmp_path, capsys):
+    from orchestration.cli import main
+
+    document = yaml.safe_load(EXAMPLE.read_text())
+    document["objects"]["Opportunity"]["fields"]["Amount"] = "close_valu"
+    broken = tmp_path / "broken.yml"
+    broken.write_text(yaml.safe_dump(document, sort_keys=False))
+
+    code = main(["run", "--source", str(EXPORT), "--mapping", str(broken), "--home", str(tmp_path / "home")])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert str(broken) in err and "Opportunity.Amount" in err and "close_valu" in err
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()
