@@ -14,15 +14,26 @@ EXIT_BAD_INPUT = 2  # the command could not start (bad argument, missing folder)
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from orchestration.demo_org import generate_org
+    from orchestration.demo_org import LARGE_ORG_SCALE, generate_org
 
+    scale = LARGE_ORG_SCALE if args.large else args.scale
     counts = generate_org(
-        Path(args.out), as_of=parse_as_of(args.as_of), seed=args.seed, scale=args.scale, fmt=args.format
+        Path(args.out), as_of=parse_as_of(args.as_of), seed=args.seed, scale=scale, fmt=args.format
     )
     total = sum(counts.values())
     print(f"Wrote a Salesforce org of {total:,} rows to {Path(args.out).resolve()}:")
     for name, rows in counts.items():
         print(f"  {name:<20} {rows:>10,}")
+    return 0
+
+
+def _delta(args: argparse.Namespace) -> int:
+    from orchestration.demo_org import generate_delta
+
+    day = dt.date.fromisoformat(args.day)
+    counts = generate_delta(Path(args.org), Path(args.out), day=day, seed=args.seed)
+    print(f"Wrote the changes of {day} ({sum(counts.values()):,} rows) to {Path(args.out).resolve()}; "
+          f"{Path(args.org).resolve()} now holds the org after that day")
     return 0
 
 
@@ -134,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--scale", type=float, default=1.0, help="1.0 ≈ 25 reps, 1,500 opportunities")
     generate.add_argument("--as-of", help="last day of the data, YYYY-MM-DD (default: today, UTC)")
     generate.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    generate.add_argument("--large", action="store_true",
+                          help="a large org (1M opportunities, 2.7M leads, 18M tasks and events; use Parquet)")
+    delta = commands.add_parser("delta", help="add one day of changes to a generated org, written as a delta export")
+    delta.add_argument("--org", required=True, help="org folder written by `generate` (moved on to the day after)")
+    delta.add_argument("--out", required=True, help="folder to write the day's changes into")
+    delta.add_argument("--day", required=True, help="day of the changes, YYYY-MM-DD, after the org's last day")
+    delta.add_argument("--seed", type=int, default=42)
+    delta.set_defaults(handler=_delta)
     generate.set_defaults(handler=_generate)
 
     run = commands.add_parser("run", help="run the whole pipeline and publish the KPI marts")

@@ -3,11 +3,14 @@
 `generate_org` writes one file per object of `orchestration.salesforce.objects.OBJECTS`: a sales
 team with a manager hierarchy, a lead-to-opportunity funnel with stage history, activities,
 campaigns, quotas and currencies, tracked e-mails, shared sales content and customer surveys, with
-the seasonality, deletions and gaps of a real org.
+the seasonality, deletions and gaps of a real org. `LARGE_ORG_SCALE` is an org of a million deals,
+generated territory by territory in bounded memory. `generate_delta` adds one more day of changes
+to an org folder, as the delta file an incremental extract would return.
 """
 
 from __future__ import annotations
 
-from orchestration.demo_org.generate import generate_org
+from orchestration.demo_org.delta import generate_delta
+from orchestration.demo_org.generate import LARGE_ORG_SCALE, generate_org, planned_counts
 
-__all__ = ["generate_org"]
+__all__ = ["LARGE_ORG_SCALE", "generate_delta", "generate_org", "planned_counts"]

@@ -19,37 +19,56 @@ from orchestration.demo_org.clock import (
     in_creation_order,
     pick_rows,
 )
-from orchestration.demo_org.ids import make_ids
+from orchestration.demo_org.columns import Ref, Text, ref, text
+from orchestration.demo_org.ids import id_start
 from orchestration.demo_org.leads import Leads
 from orchestration.demo_org.team import Team
 from orchestration.salesforce.objects import ACCOUNT, CONTACT
 
 # Wide enough that (account, time) pairs sort as one int64 key.
 _TIME_SPAN = 1 << 34
-_OTHER_TYPES = ("Channel Partner / Reseller", "Technology Partner", "Other")
+ACCOUNT_TYPES = ("Customer - Channel", "Customer - Direct", "Prospect",
+                 "Channel Partner / Reseller", "Technology Partner", "Other")
+_OTHER_TYPES = ACCOUNT_TYPES[3:]
+COUNTRIES = tuple(c for code in money.CURRENCY_CODES for c in names.COUNTRIES_BY_CURRENCY[code])
 
 
 @dataclass
 class Accounts:
-    ids: np.ndarray
+    id_start: int  # account i's Id counter is id_start + i
     created: np.ndarray
     owner: np.ndarray  # rep index
     currency: np.ndarray  # index into money.CURRENCY_CODES
-    name: np.ndarray
-    domain: np.ndarray
+    name: np.ndarray  # company name code (names.company_names)
+    domain: np.ndarray  # company base code (names.DOMAINS)
     deleted: np.ndarray
     of_lead: np.ndarray  # account index of each converted lead (-1 for the others)
     columns: dict  # descriptive columns, finished into the table once deals are known
 
+    @property
+    def size(self) -> int:
+        return self.created.size
+
+    def refs(self, index: np.ndarray) -> Ref:
+        return ref(ACCOUNT.id_prefix, self.id_start, index)
+
 
 @dataclass
 class Contacts:
-    ids: np.ndarray
+    id_start: int
     created: np.ndarray
     account: np.ndarray
     deleted: np.ndarray
     of_lead: np.ndarray  # contact index of each converted lead (-1 for the others)
+    email: np.ndarray  # address code (names.email_decoder)
     table: dict
+
+    @property
+    def size(self) -> int:
+        return self.created.size
+
+    def refs(self, index: np.ndarray) -> Ref:
+        return ref(CONTACT.id_prefix, self.id_start, index)
 
     def pick(self, rng: np.random.Generator, account: np.ndarray, times: np.ndarray) -> np.ndarray:
         """A live contact of each account that existed at each time; -1 where there is none."""
@@ -65,7 +84,7 @@ class Contacts:
 
 
 def build_accounts(
-    rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads, scale: float
+    rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads, scale: float, block: int = 0
 ) -> Accounts:
     target = round(1_500 * scale)
     conv = np.flatnonzero(leads.converted)
@@ -88,11 +107,11 @@ def build_accounts(
     n = created.size
     from_lead = np.zeros(n, bool)
     from_lead[of_conv] = True
-    of_lead = np.full(leads.ids.size, -1)
+    of_lead = np.full(leads.size, -1)
     of_lead[conv] = of_conv
 
     currency = money.pick_currencies(rng, n)
-    country, state = _billing(rng, currency)
+    country, state = billing(rng, currency)
     revenue_usd = rng.lognormal(np.log(20e6), 1.3, n)
     employees = np.maximum(1, revenue_usd / rng.uniform(150e3, 400e3, n)).astype(np.int64)
     revenue = np.round(revenue_usd * money.CONVERSION_RATES[currency], -3)
@@ -102,29 +121,31 @@ def build_accounts(
     parent = (np.arange(n) * rng.random(n)).astype(np.int64)
     has_parent = (rng.random(n) < 0.05) & (np.arange(n) > 0) & ~deleted[parent]
     columns = {
-        "Name": name,
-        "Industry": industry,
-        "BillingCountry": country,
+        "Name": Text(name, names.company_names),
+        "Industry": text(industry, names.INDUSTRIES),
+        "BillingCountry": text(country, COUNTRIES),
         "BillingState": state,
         "AnnualRevenue": np.ma.array(revenue, mask=rng.random(n) < 0.1),
         "NumberOfEmployees": employees,
         "ParentId": np.ma.array(parent, mask=~has_parent),  # an index until the Ids are known
         "CurrencyIsoCode": money.codes(currency),
     }
-    ids = make_ids(ACCOUNT.id_prefix, n, start=52_000_000)
-    return Accounts(ids, created, owner, currency, name, domain, deleted, of_lead, columns)
+    start = id_start(52_000_000, block)
+    return Accounts(start, created, owner, currency, name, domain, deleted, of_lead, columns)
 
 
-def _billing(rng: np.random.Generator, currency: np.ndarray) -> tuple[np.ndarray, np.ma.MaskedArray]:
-    """A billing country that fits the account's currency, and a state for US accounts."""
+def billing(rng: np.random.Generator, currency: np.ndarray) -> tuple[np.ndarray, Text]:
+    """A billing country (code into COUNTRIES) that fits the currency, and a state for US accounts."""
     n = currency.size
-    country = np.empty(n, dtype=object)
+    country = np.empty(n, dtype=np.int64)
+    offset = 0
     for i, code in enumerate(money.CURRENCY_CODES):  # four currencies, not rows
         rows = currency == i
-        country[rows] = names.pick(rng, names.COUNTRIES_BY_CURRENCY[code], int(rows.sum()))
-    country = country.astype(str)
+        options = names.COUNTRIES_BY_CURRENCY[code]
+        country[rows] = offset + names.pick(rng, options, int(rows.sum()))
+        offset += len(options)
     state = names.pick(rng, names.US_STATES, n)
-    return country, np.ma.array(state, mask=country != "United States")
+    return country, text(state, names.US_STATES, null=country != COUNTRIES.index("United States"))
 
 
 def account_table(
@@ -137,12 +158,12 @@ def account_table(
     last_win: np.ndarray,
 ) -> dict:
     """The Account table; Type follows from the account's deals (customers have won one)."""
-    n = accounts.ids.size
+    n = accounts.size
     channel = rng.random(n) < 0.2
     account_type = np.select(
         [has_won & channel, has_won, has_deal | (rng.random(n) < 0.85)],
-        ["Customer - Channel", "Customer - Direct", "Prospect"],
-        names.pick(rng, _OTHER_TYPES, n),
+        [0, 1, 2],
+        3 + names.pick(rng, _OTHER_TYPES, n),
     )
     cols = accounts.columns
     parent = cols["ParentId"]
@@ -151,16 +172,16 @@ def account_table(
         rng, tl, accounts.created, floor=last_win, deleted=accounts.deleted
     )
     return {
-        "Id": accounts.ids,
+        "Id": accounts.refs(np.arange(n)),
         "Name": cols["Name"],
-        "Type": account_type,
+        "Type": text(account_type, ACCOUNT_TYPES),
         "Industry": cols["Industry"],
         "BillingCountry": cols["BillingCountry"],
         "BillingState": cols["BillingState"],
         "AnnualRevenue": cols["AnnualRevenue"],
         "NumberOfEmployees": cols["NumberOfEmployees"],
-        "OwnerId": team.rep_ids[accounts.owner],
-        "ParentId": np.ma.array(accounts.ids[parent.filled(0)], mask=np.ma.getmaskarray(parent)),
+        "OwnerId": team.rep_ref(accounts.owner),
+        "ParentId": accounts.refs(parent.filled(0)).with_null(np.ma.getmaskarray(parent)),
         "CurrencyIsoCode": cols["CurrencyIsoCode"],
         "IsDeleted": accounts.deleted,
         "CreatedDate": accounts.created,
@@ -169,13 +190,12 @@ def account_table(
     }
 
 
-def build_contacts(
-    rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads, accounts: Accounts, scale: float
-) -> Contacts:
+def build_contacts(rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads, accounts: Accounts,
+                   scale: float, block: int = 0) -> Contacts:
     target = round(3_000 * scale)
     conv = np.flatnonzero(leads.converted)
     n_other = max(target - conv.size, round(0.3 * target))
-    other_account = rng.integers(0, accounts.ids.size, n_other)
+    other_account = rng.integers(0, accounts.size, n_other)
     # Contacts are added over the account's life, mostly early on.
     acct_created = accounts.created[other_account]
     added_by = acct_created + (tl.latest - acct_created) * rng.random(n_other)
@@ -194,25 +214,25 @@ def build_contacts(
     n = created.size
     from_lead = np.zeros(n, bool)
     from_lead[of_conv] = True
-    of_lead = np.full(leads.ids.size, -1)
+    of_lead = np.full(leads.size, -1)
     of_lead[conv] = of_conv
     # Deleting an account deletes its contacts; a few more are deleted on their own.
     deleted = accounts.deleted[account] | pick_rows(rng, 0.008, ~from_lead)
     modified, modstamp = audit_stamps(rng, tl, created, deleted=deleted)
-    ids = make_ids(CONTACT.id_prefix, n, start=88_000_000)
+    start = id_start(88_000_000, block)
     table = {
-        "Id": ids,
-        "AccountId": accounts.ids[account],
-        "FirstName": first,
-        "LastName": last,
+        "Id": ref(CONTACT.id_prefix, start, np.arange(n)),
+        "AccountId": accounts.refs(account),
+        "FirstName": text(first, names.FIRST_NAMES),
+        "LastName": text(last, names.LAST_NAMES),
         "Name": names.full_names(first, last),
-        "Email": email,
-        "Title": names.pick(rng, names.CONTACT_TITLES, n),
-        "LeadSource": source,
-        "OwnerId": team.rep_ids[accounts.owner[account]],
+        "Email": Text(email, names.PERSON_EMAIL),
+        "Title": text(names.pick(rng, names.CONTACT_TITLES, n), names.CONTACT_TITLES),
+        "LeadSource": text(source, names.LEAD_SOURCES),
+        "OwnerId": team.rep_ref(accounts.owner[account]),
         "IsDeleted": deleted,
         "CreatedDate": created,
         "LastModifiedDate": modified,
         "SystemModstamp": modstamp,
     }
-    return Contacts(ids, created, account, deleted, of_lead, table)
+    return Contacts(start, created, account, deleted, of_lead, email, table)

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from orchestration.demo_org.clock import DAY, HISTORY_DAYS, Timeline, audit_stamps, business_time
-from orchestration.demo_org.ids import make_ids
+from orchestration.demo_org.columns import Ref, ref, text
+from orchestration.demo_org.ids import id_start, make_ids
+from orchestration.demo_org.names import LEAD_SOURCES
 from orchestration.salesforce.objects import CAMPAIGN, CAMPAIGN_MEMBER
 
 # Type, the LeadSource its leads get, and the budget range in USD.
@@ -25,6 +27,7 @@ CAMPAIGN_TYPES = (
 )
 TOPICS = ("Product Launch", "Customer Summit", "Analytics Roadshow", "Spring Promo", "Partner Days",
           "Year-End Offer")
+CAMPAIGN_ID_START = 120_000
 # Campaigns keep generating leads for a while after their end date.
 _TAIL_DAYS = 30
 
@@ -34,8 +37,11 @@ class Campaigns:
     ids: np.ndarray
     start_day: np.ndarray  # sorted ascending
     end_day: np.ndarray  # planned end, may be after as_of
-    lead_source: np.ndarray
+    lead_source: np.ndarray  # code into names.LEAD_SOURCES
     table: dict
+
+    def refs(self, index: np.ndarray) -> Ref:
+        return ref(CAMPAIGN.id_prefix, CAMPAIGN_ID_START, index)
 
     def running_at(self, times: np.ndarray) -> np.ndarray:
         """The latest campaign started by each time and still drawing responses; -1 for none."""
@@ -70,7 +76,7 @@ def build_campaigns(
         f"FY{y % 100} {t} - {TOPICS[i % len(TOPICS)]}" for i, (y, t) in enumerate(zip(years, types))
     ]
     table = {
-        "Id": make_ids(CAMPAIGN.id_prefix, n, start=120_000),
+        "Id": make_ids(CAMPAIGN.id_prefix, n, start=CAMPAIGN_ID_START),
         "Name": np.asarray(names),
         "Type": types,
         "Status": np.where(completed, "Completed", "In Progress"),
@@ -88,7 +94,7 @@ def build_campaigns(
         "LastModifiedDate": modified,
         "SystemModstamp": modstamp,
     }
-    lead_source = np.array([t[1] for t in CAMPAIGN_TYPES])[kind]
+    lead_source = np.array([LEAD_SOURCES.index(t[1]) for t in CAMPAIGN_TYPES])[kind]
     return Campaigns(table["Id"], start_day, end_day, lead_source, table)
 
 
@@ -96,14 +102,15 @@ def build_members(
     rng: np.random.Generator,
     tl: Timeline,
     campaigns: Campaigns,
-    lead_ids: np.ndarray,
+    lead_ids: Ref,
     lead_created: np.ndarray,
     lead_campaign: np.ndarray,
     lead_deleted: np.ndarray,
     lead_converted: np.ndarray,
-    contact_ids: np.ndarray,
+    contact_ids: Ref,
     contact_created: np.ndarray,
     contact_deleted: np.ndarray,
+    block: int = 0,
 ) -> dict:
     """CampaignMember rows for campaign-sourced leads, leads nurtured later, and contacts."""
     # 1. Leads created by a campaign response joined it, responded, on creation.
@@ -139,11 +146,11 @@ def build_members(
                                       deleted=deleted, edit_share=0.2)
     order = np.argsort(created, kind="stable")
     table = {
-        "Id": make_ids(CAMPAIGN_MEMBER.id_prefix, campaign.size, start=9_000_000),
-        "CampaignId": campaigns.ids[campaign],
-        "LeadId": np.ma.array(lead_ids[lead_row], mask=~is_lead),
-        "ContactId": np.ma.array(contact_ids[contact_row], mask=is_lead),
-        "Status": np.where(responded, "Responded", "Sent"),
+        "Id": ref(CAMPAIGN_MEMBER.id_prefix, id_start(9_000_000, block), np.arange(campaign.size)),
+        "CampaignId": campaigns.refs(campaign),
+        "LeadId": lead_ids[lead_row].with_null(~is_lead),
+        "ContactId": contact_ids[contact_row].with_null(is_lead),
+        "Status": text(responded.astype(np.int64), ("Sent", "Responded")),
         "HasResponded": responded,
         "FirstRespondedDate": np.ma.array(responded_at // DAY, mask=~responded),
         "IsDeleted": deleted,

@@ -12,13 +12,24 @@ from statistics import NormalDist
 
 import numpy as np
 
+from orchestration.demo_org import names
 from orchestration.demo_org.accounts import Accounts, Contacts
+from orchestration.demo_org.activities import (
+    NO_REF,
+    SUBJECTS,
+    SUBTYPES,
+    WHAT_DEAL,
+    WHO_LEAD,
+    what_ref,
+    who_ref,
+)
 from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, between, pick_rows
-from orchestration.demo_org.ids import make_ids
+from orchestration.demo_org.columns import Ref, Text, either, ref, stack, text
+from orchestration.demo_org.ids import id_start
 from orchestration.demo_org.leads import Leads
 from orchestration.demo_org.pipeline import STAGE_IS_WON, Opportunities
 from orchestration.demo_org.team import Team
-from orchestration.salesforce.objects import CONTENT_DISTRIBUTION, EMAIL_MESSAGE, SURVEY_RESPONSE
+from orchestration.salesforce.objects import CONTENT_DISTRIBUTION, EMAIL_MESSAGE, SURVEY_RESPONSE, TASK
 
 # Sales collateral in the org's content library, with how often reps share each piece.
 _CONTENT = (("Product overview deck", 22), ("Pricing proposal", 16), ("ROI calculator", 10),
@@ -29,6 +40,9 @@ _SURVEY_TYPES = ("CSAT", "NPS", "Both")
 # and CSAT 1-5, mostly 4-5. A response's scores come from one latent satisfaction.
 _NPS_SHARE = (2, 1, 1.5, 2, 2.5, 4.5, 6.5, 12, 18, 22, 28)
 _CSAT_SHARE = (4, 6, 15, 35, 40)
+# E-mail subjects: the task's subject without its 'Email: ' prefix, then the replies' 'RE: ' versions.
+_STRIPPED = np.strings.replace(SUBJECTS, "Email: ", "", 1)
+_EMAIL_SUBJECTS = np.concatenate([_STRIPPED, np.strings.add("RE: ", _STRIPPED)])
 _SKILL_EFFECT = 0.5  # latent satisfaction per standard deviation of the owner's skill
 _COMMENTS = (
     ("Onboarding took longer than promised.", "Support is slow to answer.",
@@ -40,27 +54,27 @@ _COMMENTS = (
 )
 
 
-def build_email_messages(rng: np.random.Generator, tl: Timeline, team: Team, tasks: dict,
-                         leads: Leads, accounts: Accounts, contacts: Contacts,
-                         opps: Opportunities) -> dict:
+def build_email_messages(rng: np.random.Generator, tl: Timeline, team: Team, tasks: dict, links: dict,
+                         leads: Leads, accounts: Accounts, contacts: Contacts, opps: Opportunities,
+                         block: int = 0) -> dict:
     """The EmailMessage table: one per completed e-mail task, plus the replies some of them got."""
-    who, what = (np.ma.filled(tasks[k], "") for k in ("WhoId", "WhatId"))
-    email_task = (tasks["TaskSubtype"] == "Email") & tasks["IsClosed"]
+    email_task = (tasks["TaskSubtype"].codes == SUBTYPES.index("Email")) & tasks["IsClosed"]
     # A few e-mails were logged by hand (BCC, copy-paste), with no message behind the task.
     t = np.flatnonzero(email_task & (rng.random(email_task.size) < 0.93))
     n = t.size
-    sent, who, what = tasks["CreatedDate"][t], who[t], what[t]
-    rep = _lookup(team.rep_ids, np.arange(team.rep_ids.size), tasks["OwnerId"][t], 0)
+    sent = tasks["CreatedDate"][t]
+    rep, who_kind, who, what_kind, what = (links[k][t] for k in ("owner", "who_kind", "who", "what_kind", "what"))
     skill = team.skill[rep]
-    to_lead = who.astype("U3") == "00Q"
+    to_lead = who_kind == WHO_LEAD
     # The recipient: the lead or contact; without one, the company's general address.
-    people = _lookup(np.concatenate([leads.ids, contacts.ids]),
-                     np.concatenate([leads.email, contacts.table["Email"]]), who, "")
-    company = _lookup(np.concatenate([accounts.ids, opps.ids]),
-                      np.concatenate([accounts.domain, accounts.domain[opps.account]]), what, "")
-    to = np.where(people != "", people, np.strings.add("info@", company))
-    related = np.where(what != "", what, who)
-    rep_email = team.users["Email"][team.rep_user[rep]]
+    person = np.where(to_lead, leads.email[np.minimum(who, leads.size - 1)],
+                      contacts.email[np.minimum(who, contacts.size - 1)])
+    account = np.where(what_kind == WHAT_DEAL, opps.account[np.minimum(what, opps.size - 1)], what)
+    company = names.INFO_EMAILS + accounts.domain[np.minimum(account, accounts.size - 1)]
+    to = np.where(who_kind != NO_REF, person, company)
+    refs = (leads, contacts, opps, accounts)
+    related = either(what_kind != NO_REF, what_ref(refs, what_kind, what), who_ref(refs, who_kind, who))
+    rep_email = names.user_email_codes(team.rep_user[rep])
 
     tracked = rng.random(n) < 0.7
     bounced = pick_rows(rng, 0.012, np.ones(n, bool)) | (to_lead & (rng.random(n) < 0.025))
@@ -76,9 +90,10 @@ def build_email_messages(rng: np.random.Generator, tl: Timeline, team: Team, tas
     replied = opened & (rng.random(n) < np.clip(0.16 + 0.04 * skill, 0.05, 0.3)) & (reply_at <= tl.latest)
     r = np.flatnonzero(replied)
     m = r.size
-    answered = np.where(reply_at[r] >= tl.latest - DAY, "0", np.where(rng.random(m) < 0.55, "2", "1"))
+    # Status: '3' sent; a reply is '0' new, '1' read or '2' replied to.
+    answered = np.where(reply_at[r] >= tl.latest - DAY, 1, np.where(rng.random(m) < 0.55, 3, 2))
 
-    subject = np.strings.replace(tasks["Subject"][t], "Email: ", "", 1)
+    subject = tasks["Subject"].codes[t]
     sent_by = tasks["OwnerId"][t]
     no = np.zeros(m, bool)  # the replies' flags
     incoming = _stack(np.zeros(n, bool), np.ones(m, bool))
@@ -92,15 +107,16 @@ def build_email_messages(rng: np.random.Generator, tl: Timeline, team: Team, tas
     gone = _stack(tasks["SystemModstamp"][t], tasks["SystemModstamp"][t][r])
     modified = np.where(deleted, np.maximum(modified, gone), modified)
     modstamp = np.where(deleted, np.maximum(modstamp, gone), modstamp)
+    addresses = names.email_decoder(team.users["Email"])
     table = {
-        "ParentId": np.ma.masked_all(n + m, "U18"),  # the Case of Email-to-Case; none in sales
-        "ActivityId": np.ma.array(_stack(tasks["Id"][t], np.full(m, "")), mask=incoming),
-        "RelatedToId": _stack(related, related[r]),
-        "Subject": _stack(subject, np.strings.add("RE: ", subject[r])),
-        "FromAddress": _stack(rep_email, to[r]),
-        "ToAddress": _stack(to, rep_email[r]),
+        "ParentId": Ref(np.zeros(n + m, np.int64), "500", null=np.ones(n + m, bool)),  # Email-to-Case only
+        "ActivityId": Ref(_stack(tasks["Id"].counter[t], np.zeros(m, np.int64)), TASK.id_prefix, null=incoming),
+        "RelatedToId": stack(related, related[r]),
+        "Subject": text(_stack(subject, subject[r] + SUBJECTS.size), _EMAIL_SUBJECTS),
+        "FromAddress": Text(_stack(rep_email, to[r]), addresses),
+        "ToAddress": Text(_stack(to, rep_email[r]), addresses),
         "Incoming": incoming,
-        "Status": _stack(np.full(n, "3"), answered),
+        "Status": text(_stack(np.zeros(n, np.int64), answered), ("3", "0", "1", "2")),
         "MessageDate": created,
         "IsTracked": is_tracked,
         "IsOpened": is_opened,
@@ -108,23 +124,23 @@ def build_email_messages(rng: np.random.Generator, tl: Timeline, team: Team, tas
         "LastOpenedDate": np.ma.array(_stack(last_open, reply_at[r]), mask=~is_opened),
         "IsBounced": _stack(bounced, no),
         "ClickCount": np.ma.array(_stack(clicks, np.zeros(m, np.int64)), mask=~is_tracked),
-        "CreatedById": _stack(sent_by, sent_by[r]),
+        "CreatedById": stack(sent_by, sent_by[r]),
         "IsDeleted": deleted,
         "CreatedDate": created,
         "LastModifiedDate": modified,
         "SystemModstamp": modstamp,
     }
-    return _in_creation_order(EMAIL_MESSAGE.id_prefix, 60_000_000, table)
+    return _in_creation_order(EMAIL_MESSAGE.id_prefix, id_start(60_000_000, block), table)
 
 
 def build_content_distributions(rng: np.random.Generator, tl: Timeline, team: Team,
-                                opps: Opportunities) -> dict:
+                                opps: Opportunities, block: int = 0) -> dict:
     """The ContentDistribution table: links to sales content shared from deals while they were open."""
     won = STAGE_IS_WON[opps.stage]
     closed = opps.table["IsClosed"]
-    shares = ~opps.deleted & (rng.random(opps.ids.size) < np.where(won, 0.66, 0.37))
-    per_deal = np.where(shares, rng.choice([1, 2, 3], opps.ids.size, p=[0.55, 0.3, 0.15]), 0)
-    deal = np.repeat(np.arange(opps.ids.size), per_deal)
+    shares = ~opps.deleted & (rng.random(opps.size) < np.where(won, 0.66, 0.37))
+    per_deal = np.where(shares, rng.choice([1, 2, 3], opps.size, p=[0.55, 0.3, 0.15]), 0)
+    deal = np.repeat(np.arange(opps.size), per_deal)
     end = np.where(closed, opps.last_change, tl.latest)[deal]
     created = tl.clip(between(rng, opps.created[deal], end))
     owner = opps.owner[deal]
@@ -142,17 +158,16 @@ def build_content_distributions(rng: np.random.Generator, tl: Timeline, team: Te
     last_view = np.minimum(last_view, first_view + rng.exponential(20 * DAY, n).astype(np.int64))
     # Some links are shared at account level (a whitepaper for the whole buying committee).
     on_account = rng.random(n) < 0.12
-    related = np.where(on_account, opps.table["AccountId"][deal], opps.ids[deal])
-    content_ids = make_ids("068", len(_CONTENT), start=3_100_000)
+    related = either(on_account, opps.table["AccountId"][deal], opps.refs(deal))
     content = rng.choice(len(_CONTENT), n, p=_shares(c[1] for c in _CONTENT))
     no_view = views == 0
     seen = np.where(no_view, created, last_view)
     modified, modstamp = audit_stamps(rng, tl, created, edit_share=0.1)
     table = {
-        "Name": np.asarray([c[0] for c in _CONTENT])[content],
-        "ContentVersionId": content_ids[content],
+        "Name": text(content, [c[0] for c in _CONTENT]),
+        "ContentVersionId": Ref(3_100_000 + content, "068"),
         "RelatedRecordId": related,
-        "OwnerId": team.rep_ids[owner],
+        "OwnerId": team.rep_ref(owner),
         "ViewCount": views,
         "FirstViewDate": np.ma.array(first_view, mask=no_view),
         "LastViewDate": np.ma.array(last_view, mask=no_view),
@@ -160,11 +175,11 @@ def build_content_distributions(rng: np.random.Generator, tl: Timeline, team: Te
         "LastModifiedDate": modified,
         "SystemModstamp": np.maximum(modstamp, seen),  # view counts are written by the system
     }
-    return _in_creation_order(CONTENT_DISTRIBUTION.id_prefix, 8_000_000, table)
+    return _in_creation_order(CONTENT_DISTRIBUTION.id_prefix, id_start(8_000_000, block), table)
 
 
 def build_survey_responses(rng: np.random.Generator, tl: Timeline, team: Team, contacts: Contacts,
-                           opps: Opportunities) -> dict:
+                           opps: Opportunities, block: int = 0) -> dict:
     """The Survey_Response__c table: CSAT/NPS answers from contacts of won customers."""
     won = np.flatnonzero(~opps.deleted & STAGE_IS_WON[opps.stage])
     # A won deal triggers an onboarding survey and, later, relationship surveys; not all answer.
@@ -188,28 +203,29 @@ def build_survey_responses(rng: np.random.Generator, tl: Timeline, team: Team, c
     band = np.where(nps >= 9, 2, np.where(nps >= 7, 1, 0))
     band = np.where(survey == 0, np.minimum(csat - 3, 2).clip(0), band)
     has_comment = rng.random(n) < np.where(band == 1, 0.25, 0.45)
-    comment = np.asarray(_COMMENTS)[band, rng.integers(0, len(_COMMENTS[0]), n)]
+    comment = band * len(_COMMENTS[0]) + rng.integers(0, len(_COMMENTS[0]), n)
 
     created = np.minimum(responded + rng.integers(30, 20 * 60, n), tl.latest)  # synced from the tool
     deleted = pick_rows(rng, 0.01, np.ones(n, bool))  # test answers and duplicates
     modified, modstamp = audit_stamps(rng, tl, created, deleted=deleted, edit_share=0.05)
     table = {
         "Account__c": opps.table["AccountId"][deal],
-        "Opportunity__c": opps.ids[deal],
-        "Contact__c": contacts.ids[contact],
-        "Survey_Type__c": np.asarray(_SURVEY_TYPES)[survey],
+        "Opportunity__c": opps.refs(deal),
+        "Contact__c": contacts.refs(contact),
+        "Survey_Type__c": text(survey, _SURVEY_TYPES),
         "CSAT__c": np.ma.array(csat, mask=survey == 1),
         "NPS__c": np.ma.array(nps, mask=survey == 0),
         "Responded_At__c": responded,
-        "Comment__c": np.ma.array(comment, mask=~has_comment),
-        "OwnerId": team.rep_ids[opps.owner[deal]],
+        "Comment__c": text(comment, np.ravel(_COMMENTS), null=~has_comment),
+        "OwnerId": team.rep_ref(opps.owner[deal]),
         "IsDeleted": deleted,
         "CreatedDate": created,
         "LastModifiedDate": modified,
         "SystemModstamp": modstamp,
     }
-    table = _in_creation_order(SURVEY_RESPONSE.id_prefix, 1_200_000, table)
-    number = np.strings.zfill(np.arange(1, n + 1).astype(str), 6)
+    table = _in_creation_order(SURVEY_RESPONSE.id_prefix, id_start(1_200_000, block), table)
+    # Auto-numbered names, numbered per territory so territories stay independent.
+    number = np.strings.zfill((block * 1_000_000 + np.arange(1, n + 1)).astype(str), 6)
     return {"Id": table.pop("Id"), "Name": np.strings.add("SR-", number), **table}
 
 
@@ -220,15 +236,7 @@ def _stack(outbound: np.ndarray, replies: np.ndarray) -> np.ndarray:
 def _in_creation_order(prefix: str, start: int, table: dict) -> dict:
     """Rows sorted by CreatedDate with Ids that, as in Salesforce, increase with it."""
     order = np.argsort(table["CreatedDate"], kind="stable")
-    return {"Id": make_ids(prefix, order.size, start=start), **{k: v[order] for k, v in table.items()}}
-
-
-def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray, missing) -> np.ndarray:
-    """values[i] where keys[i] == query, `missing` where no key matches."""
-    order = np.argsort(keys, kind="stable")
-    keys, values = keys[order], values[order]
-    pos = np.minimum(np.searchsorted(keys, query), keys.size - 1)
-    return np.where(keys[pos] == query, values[pos], missing)
+    return {"Id": ref(prefix, start, np.arange(order.size)), **{k: v[order] for k, v in table.items()}}
 
 
 def _shares(weights) -> np.ndarray:

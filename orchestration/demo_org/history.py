@@ -12,7 +12,8 @@ import numpy as np
 
 from orchestration.demo_org import money
 from orchestration.demo_org.clock import DAY, Timeline
-from orchestration.demo_org.ids import make_ids
+from orchestration.demo_org.columns import Ref, text
+from orchestration.demo_org.ids import id_start
 from orchestration.demo_org.pipeline import (
     FORECAST_CATEGORY,
     OPEN_STAGES,
@@ -29,8 +30,9 @@ _REGRESSION = 0.17  # chance a deal with room for it slips back once (about 10% 
 _FRESH_KEY = 1e9  # sort key placing today's update after every stage change
 
 
-def build_history(rng: np.random.Generator, tl: Timeline, team: Team, opps: Opportunities) -> dict:
-    n = opps.ids.size
+def build_history(rng: np.random.Generator, tl: Timeline, team: Team, opps: Opportunities,
+                  block: int = 0) -> dict:
+    n = opps.size
     reached = np.searchsorted(OPEN_STAGES, opps.reached)
 
     # Open stages 0..reached, keeping the first and the furthest and a random share in between.
@@ -92,15 +94,15 @@ def build_history(rng: np.random.Generator, tl: Timeline, team: Team, opps: Oppo
 
     order = np.lexsort((key, opp, time))  # Ids follow creation order, as in Salesforce
     table = {
-        "Id": make_ids(OPPORTUNITY_HISTORY.id_prefix, opp.size, start=410_000_000),
-        "OpportunityId": opps.ids[opp],
-        "StageName": STAGE_NAMES[stage],
+        "Id": Ref(id_start(410_000_000, block) + np.arange(opp.size), OPPORTUNITY_HISTORY.id_prefix),
+        "OpportunityId": opps.refs(opp),
+        "StageName": text(stage, STAGE_NAMES),
         "Amount": np.ma.array(amount, mask=amount_null),
         "Probability": probability,
         "CloseDate": close_day,
         "ExpectedRevenue": np.ma.array(np.round(amount * probability / 100, 2), mask=amount_null),
-        "ForecastCategory": FORECAST_CATEGORY[stage],
-        "CreatedById": team.rep_ids[opps.owner[opp]],
+        "ForecastCategory": text(stage, FORECAST_CATEGORY),
+        "CreatedById": team.rep_ref(opps.owner[opp]),
         "IsDeleted": deleted,
         "CreatedDate": time,
         "SystemModstamp": modstamp,

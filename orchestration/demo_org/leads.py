@@ -13,35 +13,45 @@ import numpy as np
 from orchestration.demo_org import names
 from orchestration.demo_org.campaigns import Campaigns
 from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, business_time, pick_rows
-from orchestration.demo_org.ids import make_ids
+from orchestration.demo_org.columns import Ref, Text, choose, ref, text
+from orchestration.demo_org.ids import id_start
 from orchestration.demo_org.team import Team
 from orchestration.salesforce.objects import LEAD
+
+LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted")
 
 
 @dataclass
 class Leads:
-    ids: np.ndarray
+    id_start: int  # lead i's Id counter is id_start + i
     created: np.ndarray
     owner: np.ndarray  # rep index
     campaign: np.ndarray  # campaign index or -1
-    source: np.ndarray
-    industry: np.ndarray
-    company: np.ndarray
-    domain: np.ndarray
-    first: np.ndarray
+    source: np.ndarray  # code into names.LEAD_SOURCES
+    industry: np.ndarray  # code into names.INDUSTRIES
+    company: np.ndarray  # company name code (names.company_names)
+    domain: np.ndarray  # company base code (names.DOMAINS)
+    first: np.ndarray  # codes into names.FIRST_NAMES / LAST_NAMES
     last: np.ndarray
-    email: np.ndarray
+    email: np.ndarray  # address code (names.email_decoder)
     converted: np.ndarray
     converted_at: np.ndarray  # seconds; meaningful where converted
     deleted: np.ndarray
-    status: np.ndarray
+    status: np.ndarray  # code into LEAD_STATUSES
     last_change: np.ndarray  # latest touch, status change or conversion
     touch_lead: np.ndarray  # one entry per touch: the lead index
     touch_time: np.ndarray  # and when it happened
 
+    @property
+    def size(self) -> int:
+        return self.created.size
+
+    def refs(self, index: np.ndarray) -> Ref:
+        return ref(LEAD.id_prefix, self.id_start, index)
+
 
 def build_leads(
-    rng: np.random.Generator, tl: Timeline, team: Team, campaigns: Campaigns, scale: float
+    rng: np.random.Generator, tl: Timeline, team: Team, campaigns: Campaigns, scale: float, block: int = 0
 ) -> Leads:
     n = round(4_000 * scale)
     created = np.sort(business_time(rng, tl.sample_days(rng, n, growth=0.5)))
@@ -86,7 +96,8 @@ def build_leads(
         (touched & (age_days > 60) & (rng.random(n) < 0.75))
         | (~touched & (age_days > 30) & (rng.random(n) < 0.4))
     )
-    status = np.select(
+    status = choose(
+        LEAD_STATUSES,
         [converted, disqualify, touched],
         ["Closed - Converted", "Closed - Not Converted", "Working - Contacted"],
         "Open - Not Contacted",
@@ -99,7 +110,7 @@ def build_leads(
     company, domain = names.companies(rng, n)
     first, last = names.person_names(rng, n)
     return Leads(
-        ids=make_ids(LEAD.id_prefix, n, start=31_000_000),
+        id_start=id_start(31_000_000, block),
         created=created,
         owner=owner,
         campaign=campaign,
@@ -127,7 +138,8 @@ def _touch_schedule(rng, tl, created, first_touch, n_touch, converted, converted
     rank = np.arange(lead.size) - starts[lead]
     # Follow-ups every few days after the first touch, each gap drawn independently.
     gaps = np.where(rank > 0, rng.lognormal(np.log(2.5 * DAY), 0.8, lead.size), 0).astype(np.int64)
-    since_first = np.cumsum(gaps) - np.cumsum(gaps)[starts][lead]
+    elapsed = np.cumsum(gaps)
+    since_first = elapsed - elapsed[starts[lead]]  # (a lead without touches has no start row)
     time = first_touch[lead] + since_first
     # A converted lead's touches all fall between its first touch and its conversion.
     conv = converted[lead]
@@ -142,36 +154,29 @@ def _touch_schedule(rng, tl, created, first_touch, n_touch, converted, converted
     return lead, time
 
 
-def lead_table(
-    rng: np.random.Generator,
-    tl: Timeline,
-    team: Team,
-    leads: Leads,
-    account_ids: np.ndarray,
-    contact_ids: np.ndarray,
-    opportunity_ids: np.ndarray,
-) -> dict:
-    """The Lead table; the Converted*Id arrays hold each lead's records ('' where not converted)."""
+def lead_table(rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads, account_ids: Ref,
+               contact_ids: Ref, opportunity_ids: Ref) -> dict:
+    """The Lead table; the Converted*Id refs hold each lead's records (any value where not converted)."""
     conv = leads.converted
     modified, modstamp = audit_stamps(
         rng, tl, leads.created, floor=leads.last_change, deleted=leads.deleted
     )
     return {
-        "Id": leads.ids,
-        "FirstName": leads.first,
-        "LastName": leads.last,
+        "Id": leads.refs(np.arange(leads.size)),
+        "FirstName": text(leads.first, names.FIRST_NAMES),
+        "LastName": text(leads.last, names.LAST_NAMES),
         "Name": names.full_names(leads.first, leads.last),
-        "Company": leads.company,
-        "Email": leads.email,
-        "Status": leads.status,
-        "LeadSource": leads.source,
-        "Industry": leads.industry,
-        "OwnerId": team.rep_ids[leads.owner],
+        "Company": Text(leads.company, names.company_names),
+        "Email": Text(leads.email, names.PERSON_EMAIL),
+        "Status": text(leads.status, LEAD_STATUSES),
+        "LeadSource": text(leads.source, names.LEAD_SOURCES),
+        "Industry": text(leads.industry, names.INDUSTRIES),
+        "OwnerId": team.rep_ref(leads.owner),
         "IsConverted": conv,
         "ConvertedDate": np.ma.array(leads.converted_at // DAY, mask=~conv),
-        "ConvertedAccountId": np.ma.array(account_ids, mask=~conv),
-        "ConvertedContactId": np.ma.array(contact_ids, mask=~conv),
-        "ConvertedOpportunityId": np.ma.array(opportunity_ids, mask=~conv),
+        "ConvertedAccountId": account_ids.with_null(~conv),
+        "ConvertedContactId": contact_ids.with_null(~conv),
+        "ConvertedOpportunityId": opportunity_ids.with_null(~conv),
         "IsDeleted": leads.deleted,
         "CreatedDate": leads.created,
         "LastModifiedDate": modified,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from orchestration.demo_org.clock import DAY, Timeline, audit_stamps
+from orchestration.demo_org.columns import Text, text
 from orchestration.demo_org.ids import make_ids
 from orchestration.salesforce.objects import CURRENCY_TYPE
 
@@ -26,8 +27,8 @@ def pick_currencies(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.choice(len(CURRENCY_CODES), size=n, p=CURRENCY_WEIGHTS)
 
 
-def codes(currency: np.ndarray) -> np.ndarray:
-    return np.asarray(CURRENCY_CODES)[currency]
+def codes(currency: np.ndarray) -> Text:
+    return text(currency, CURRENCY_CODES)
 
 
 def local_amount(usd: np.ndarray, currency: np.ndarray) -> np.ndarray:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.demo_org import money, names
 from orchestration.demo_org.accounts import Accounts
@@ -26,7 +28,8 @@ from orchestration.demo_org.clock import (
     pick_rows,
     quarter_end_push,
 )
-from orchestration.demo_org.ids import make_ids
+from orchestration.demo_org.columns import Ref, Text, ref, text
+from orchestration.demo_org.ids import id_start
 from orchestration.demo_org.leads import Leads
 from orchestration.demo_org.team import Team
 from orchestration.salesforce.objects import DEFAULT_STAGES, OPPORTUNITY
@@ -53,7 +56,7 @@ OPPORTUNITY_TYPES = ("New Customer", "Existing Customer - Upgrade", "Existing Cu
 
 @dataclass
 class Opportunities:
-    ids: np.ndarray
+    id_start: int  # deal i's Id counter is id_start + i
     created: np.ndarray
     owner: np.ndarray  # rep index
     account: np.ndarray
@@ -68,9 +71,20 @@ class Opportunities:
     of_lead: np.ndarray  # opportunity index of each converted lead (-1 for the others)
     table: dict
 
+    @property
+    def size(self) -> int:
+        return self.created.size
+
+    @property
+    def closed(self) -> np.ndarray:
+        return STAGE_IS_CLOSED[self.stage]
+
+    def refs(self, index: np.ndarray) -> Ref:
+        return ref(OPPORTUNITY.id_prefix, self.id_start, index)
+
 
 def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, leads: Leads,
-                        accounts: Accounts, campaigns: Campaigns, scale: float) -> Opportunities:
+                        accounts: Accounts, campaigns: Campaigns, scale: float, block: int = 0) -> Opportunities:
     origin, of_lead = _origins(rng, tl, team, leads, accounts, campaigns, scale)
     created, owner, account = origin["created"], origin["owner"], origin["account"]
     n = created.size
@@ -120,30 +134,30 @@ def build_opportunities(rng: np.random.Generator, tl: Timeline, team: Team, lead
     modified, modstamp = audit_stamps(rng, tl, created, floor=last_write, deleted=deleted, edit_share=0.4)
     product = names.pick(rng, names.DEAL_PRODUCTS, n)
     campaign = origin["campaign"]
-    ids = make_ids(OPPORTUNITY.id_prefix, n, start=64_000_000)
+    start = id_start(64_000_000, block)
     table = {
-        "Id": ids,
-        "Name": np.strings.add(np.strings.add(accounts.name[account], " - "), product),
-        "AccountId": accounts.ids[account],
-        "OwnerId": team.rep_ids[owner],
-        "StageName": STAGE_NAMES[stage],
+        "Id": ref(OPPORTUNITY.id_prefix, start, np.arange(n)),
+        "Name": Text(accounts.name[account] * len(names.DEAL_PRODUCTS) + product, deal_names),
+        "AccountId": accounts.refs(account),
+        "OwnerId": team.rep_ref(owner),
+        "StageName": text(stage, STAGE_NAMES),
         "Amount": amount,
         "Probability": STAGE_PROBABILITY[stage],
         "CloseDate": close_day,
-        "Type": origin["type"],
-        "LeadSource": origin["source"],
-        "ForecastCategory": FORECAST_CATEGORY[stage],
-        "ForecastCategoryName": FORECAST_CATEGORY_NAME[stage],
+        "Type": text(origin["type"], OPPORTUNITY_TYPES),
+        "LeadSource": text(origin["source"], names.LEAD_SOURCES),
+        "ForecastCategory": text(stage, FORECAST_CATEGORY),
+        "ForecastCategoryName": text(stage, FORECAST_CATEGORY_NAME),
         "IsClosed": STAGE_IS_CLOSED[stage],
         "IsWon": STAGE_IS_WON[stage],
-        "CampaignId": np.ma.array(campaigns.ids[np.maximum(campaign, 0)], mask=campaign < 0),
+        "CampaignId": campaigns.refs(np.maximum(campaign, 0)).with_null(campaign < 0),
         "CurrencyIsoCode": money.codes(currency),
         "IsDeleted": deleted,
         "CreatedDate": created,
         "LastModifiedDate": modified,
         "SystemModstamp": modstamp,
     }
-    return Opportunities(ids, created, owner, account, currency, amount, stage, reached, close_day,
+    return Opportunities(start, created, owner, account, currency, amount, stage, reached, close_day,
                          last_change, fresh_at, deleted, of_lead, table)
 
 
@@ -177,14 +191,24 @@ def _origins(rng, tl, team, leads, accounts, campaigns, scale) -> tuple[dict, np
     converted = {
         "created": leads.converted_at[conv], "owner": leads.owner[conv],
         "account": accounts.of_lead[conv], "campaign": leads.campaign[conv],
-        "source": leads.source[conv], "type": np.full(conv.size, OPPORTUNITY_TYPES[0]),
+        "source": leads.source[conv], "type": np.zeros(conv.size, np.int64),
         "from_lead": np.ones(conv.size, bool),
     }
     order, of_conv = in_creation_order(direct["created"], converted["created"])
     columns = {k: np.concatenate([direct[k], converted[k]])[order] for k in direct}
-    of_lead = np.full(leads.ids.size, -1)
+    of_lead = np.full(leads.size, -1)
     of_lead[conv] = of_conv
     return columns, of_lead
+
+
+def deal_names(codes: np.ndarray) -> pa.Array:
+    """'<account name> - <product>' for codes account name code * len(DEAL_PRODUCTS) + product."""
+    products = len(names.DEAL_PRODUCTS)
+    return pc.binary_join_element_wise(names.company_names(codes // products),
+                                       _PRODUCTS_ARROW.take(codes % products), " - ")
+
+
+_PRODUCTS_ARROW = pa.array(names.DEAL_PRODUCTS)
 
 
 def _lost_reach_weights() -> np.ndarray:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from orchestration.demo_org.clock import DAY, HOUR, Timeline, add_months, audit_stamps
+from orchestration.demo_org.columns import Ref, ref, text
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.team import Team
 from orchestration.salesforce.objects import FORECASTING_QUOTA
 
 # The org's one forecast type (Opportunity revenue); ForecastingType Ids start with 0Db.
-FORECASTING_TYPE_ID = make_ids("0Db", 1, start=4_200)[0]
+FORECASTING_TYPE_COUNTER = 4_200
+FORECASTING_TYPE_ID = make_ids("0Db", 1, start=FORECASTING_TYPE_COUNTER)[0]
 
 
 def build_quotas(rng: np.random.Generator, tl: Timeline, team: Team) -> dict:
@@ -47,13 +49,13 @@ def build_quotas(rng: np.random.Generator, tl: Timeline, team: Team) -> dict:
     order = np.lexsort((rep, start_day))
     n = month.size
     table = {
-        "Id": make_ids(FORECASTING_QUOTA.id_prefix, n, start=2_300_000),
-        "QuotaOwnerId": team.rep_ids[rep],
+        "Id": ref(FORECASTING_QUOTA.id_prefix, 2_300_000, np.arange(n)),
+        "QuotaOwnerId": team.rep_ref(rep),
         "StartDate": start_day,
         "QuotaAmount": amount,
         "QuotaQuantity": np.ma.array(np.zeros(n), mask=np.ones(n, bool)),
-        "ForecastingTypeId": np.full(n, FORECASTING_TYPE_ID),
-        "CurrencyIsoCode": np.full(n, "USD"),
+        "ForecastingTypeId": Ref(np.full(n, FORECASTING_TYPE_COUNTER), "0Db"),
+        "CurrencyIsoCode": text(np.zeros(n, np.int64), ("USD",)),
         "IsAmount": np.ones(n, bool),
         "IsQuantity": np.zeros(n, bool),
         "CreatedDate": created,

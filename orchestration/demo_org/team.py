@@ -7,17 +7,19 @@ month boundaries, and records are only ever owned by a rep employed when the rec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from orchestration.demo_org.clock import DAY, Timeline, add_months, audit_stamps
+from orchestration.demo_org.columns import Ref
 from orchestration.demo_org.ids import make_ids
 from orchestration.demo_org.names import FIRST_NAMES, LAST_NAMES
 from orchestration.salesforce.objects import USER, USER_ROLE
 
 REGIONS = ("North America East", "North America West", "EMEA", "APAC")
 DOMAIN = "crmkpi-demo.example.com"
+USER_ID_START = 7_500_000  # user i's Id counter is USER_ID_START + i
 
 
 @dataclass
@@ -32,6 +34,14 @@ class Team:
     @property
     def rep_ids(self) -> np.ndarray:
         return self.user_ids[self.rep_user]
+
+    def rep_ref(self, rep: np.ndarray) -> Ref:
+        """The User Ids of reps (indices into this team's reps)."""
+        return Ref(USER_ID_START + self.rep_user[rep], USER.id_prefix)
+
+    def subset(self, reps: np.ndarray) -> Team:
+        """The team of just these reps (a territory): rep indices then count within it."""
+        return replace(self, rep_user=self.rep_user[reps], skill=self.skill[reps], active=self.active[:, reps])
 
     @property
     def win_rate(self) -> np.ndarray:
@@ -62,8 +72,12 @@ class Team:
         return self.active[month, rep]
 
 
-def build_team(rng: np.random.Generator, tl: Timeline, scale: float) -> Team:
-    """Users and roles: VP -> one manager per region -> reps, plus a few reps who left."""
+def build_team(rng: np.random.Generator, tl: Timeline, scale: float, territories: int = 1) -> Team:
+    """Users and roles: VP -> one manager per region -> reps, plus a few reps who left.
+
+    Reps are dealt round-robin into `territories`; the first rep of each is there from the start,
+    so every territory always has someone to own its records.
+    """
     n_active = max(4, round(25 * scale))
     n_former = max(1, round(3 * scale))
     n_managers = max(1, round(n_active / 6.25))
@@ -84,14 +98,14 @@ def build_team(rng: np.random.Generator, tl: Timeline, scale: float) -> Team:
     title = ["VP of Sales"] + ["Regional Sales Manager"] * n_managers + ["Account Executive"] * n_reps
     role = np.concatenate([[0], 1 + 2 * np.arange(n_managers), 2 + 2 * region_of_rep])
     manager = np.concatenate([[-1], np.zeros(n_managers, int), 1 + region_of_rep])
-    user_ids = make_ids(USER.id_prefix, n_users, start=7_500_000)
+    user_ids = make_ids(USER.id_prefix, n_users, start=USER_ID_START)
 
     # Tenure: most reps were there when the window opens; some are hired later, the former ones
     # left part-way through. Months are indices into the window.
     n_months = tl.n_months
     hired = np.zeros(n_reps, int)
     late = rng.random(n_reps) < 0.2
-    late[0] = False  # someone is always there to own the first records
+    late[:territories] = False  # someone is always there to own the first records
     hired[late] = rng.integers(2, max(3, n_months - 4), late.sum())
     left = np.full(n_reps, n_months)
     left[n_active:] = rng.integers(6, max(7, n_months - 6), n_former)
