@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import re
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,22 +11,16 @@ import pytest
 import yaml
 
 from orchestration.mapping import MappingError, apply_mapping, salesforce_id, validate_mapping
-
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "examples" / "mappings" / "sales_pipeline.yml"
-EXPORT = ROOT / "examples" / "sales_pipeline_export"
-AS_OF = dt.date(2026, 9, 30)  # the example export's last day: it was taken at the end of it
-SALESFORCE_ID = re.compile(r"^[0-9A-Za-z]{18}$")
-INJECTION = "'; drop table x; --"
-
-
-def _csv(name: str) -> list[dict[str, str]]:
-    with open(EXPORT / name, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _table(folder: Path, name: str) -> pd.DataFrame:
-    return duckdb.execute("select * from read_parquet($p)", {"p": str(folder / f"{name}.parquet")}).df()
+from tests.mapping_support import (
+    AS_OF,
+    EXAMPLE,
+    EXPORT,
+    INJECTION,
+    SALESFORCE_ID,
+    csv_rows,
+    parquet_table,
+    tiny_export,
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,32 +30,19 @@ def converted(tmp_path_factory) -> Path:
     return out
 
 
-def _broken(tmp_path: Path, change) -> MappingError:
-    """The error of the example mapping after `change(document)`, applied to the example export."""
-    document = yaml.safe_load(EXAMPLE.read_text())
-    change(document)
-    path = tmp_path / "broken.yml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    with pytest.raises(MappingError) as caught:
-        apply_mapping(path, EXPORT, tmp_path / "out")
-    assert str(path) in str(caught.value)
-    assert not (tmp_path / "out").exists()  # nothing is written when the mapping is refused
-    return caught.value
-
-
 # --- the example ---------------------------------------------------------------------------------
 
 
 def test_the_example_mapping_converts_the_example_export_into_one_parquet_file_per_object(tmp_path):
     counts = apply_mapping(EXAMPLE, EXPORT, tmp_path / "out")
-    teams, deals = _csv("sales_teams.csv"), _csv("sales_pipeline.csv")
+    teams, deals = csv_rows("sales_teams.csv"), csv_rows("sales_pipeline.csv")
     agents = {r["sales_agent"] for r in teams}
     managers = {r["manager"] for r in teams}
     closed = [d for d in deals if d["deal_stage"] in ("Won", "Lost")]
     assert counts == {
         "UserRole": len({r["regional_office"] for r in teams}),
         "User": len(agents | managers),
-        "Account": len(_csv("accounts.csv")),
+        "Account": len(csv_rows("accounts.csv")),
         "Opportunity": len(deals),
         "OpportunityHistory": len(deals) + len(closed),
     }
@@ -74,8 +51,8 @@ def test_the_example_mapping_converts_the_example_export_into_one_parquet_file_p
 
 
 def test_a_won_deal_is_closed_and_won_at_its_close_value(converted):
-    deal = next(d for d in _csv("sales_pipeline.csv") if d["deal_stage"] == "Won")
-    opportunities = _table(converted, "Opportunity").set_index("Id")
+    deal = next(d for d in csv_rows("sales_pipeline.csv") if d["deal_stage"] == "Won")
+    opportunities = parquet_table(converted, "Opportunity").set_index("Id")
     row = opportunities.loc[salesforce_id("006", deal["opportunity_id"])]
     assert bool(row.IsWon) and bool(row.IsClosed)
     assert row.StageName == "Closed Won"
@@ -87,32 +64,32 @@ def test_a_won_deal_is_closed_and_won_at_its_close_value(converted):
 
 
 def test_a_lost_deal_is_closed_not_won_and_keeps_its_list_price(converted):
-    deal = next(d for d in _csv("sales_pipeline.csv") if d["deal_stage"] == "Lost")
-    price = {p["product"]: Decimal(p["sales_price"]) for p in _csv("products.csv")}[deal["product"]]
-    row = _table(converted, "Opportunity").set_index("Id").loc[salesforce_id("006", deal["opportunity_id"])]
+    deal = next(d for d in csv_rows("sales_pipeline.csv") if d["deal_stage"] == "Lost")
+    price = {p["product"]: Decimal(p["sales_price"]) for p in csv_rows("products.csv")}[deal["product"]]
+    row = parquet_table(converted, "Opportunity").set_index("Id").loc[salesforce_id("006", deal["opportunity_id"])]
     assert bool(row.IsClosed) and not bool(row.IsWon)
     assert (row.StageName, Decimal(str(row.Amount))) == ("Closed Lost", price)
 
 
 def test_an_open_deal_is_valued_at_its_list_price_and_expected_to_close_90_days_after_engaging(converted):
-    deal = next(d for d in _csv("sales_pipeline.csv") if d["deal_stage"] == "Engaging")
-    price = {p["product"]: Decimal(p["sales_price"]) for p in _csv("products.csv")}[deal["product"]]
-    row = _table(converted, "Opportunity").set_index("Id").loc[salesforce_id("006", deal["opportunity_id"])]
+    deal = next(d for d in csv_rows("sales_pipeline.csv") if d["deal_stage"] == "Engaging")
+    price = {p["product"]: Decimal(p["sales_price"]) for p in csv_rows("products.csv")}[deal["product"]]
+    row = parquet_table(converted, "Opportunity").set_index("Id").loc[salesforce_id("006", deal["opportunity_id"])]
     assert not bool(row.IsClosed) and not bool(row.IsWon)
     assert (row.StageName, Decimal(str(row.Amount))) == ("Needs Analysis", price)
     assert row.CloseDate == pd.Timestamp(deal["engage_date"]) + pd.Timedelta(days=90)
 
 
 def test_a_prospect_without_an_account_has_no_account_id(converted):
-    deal = next(d for d in _csv("sales_pipeline.csv")
+    deal = next(d for d in csv_rows("sales_pipeline.csv")
                 if d["deal_stage"] == "Prospecting" and not d["account"])
-    row = _table(converted, "Opportunity").set_index("Id").loc[salesforce_id("006", deal["opportunity_id"])]
+    row = parquet_table(converted, "Opportunity").set_index("Id").loc[salesforce_id("006", deal["opportunity_id"])]
     assert pd.isna(row.AccountId) and row.StageName == "Prospecting"
 
 
 def test_agents_report_to_their_manager_who_is_a_user_too(converted):
-    users = _table(converted, "User").set_index("Id")
-    team = _csv("sales_teams.csv")[0]
+    users = parquet_table(converted, "User").set_index("Id")
+    team = csv_rows("sales_teams.csv")[0]
     agent = users.loc[salesforce_id("005", team["sales_agent"])]
     manager = users.loc[salesforce_id("005", team["manager"])]
     assert agent.ManagerId == manager.name and pd.isna(manager.ManagerId)
@@ -125,25 +102,25 @@ def test_every_id_is_a_unique_18_character_salesforce_id_with_its_objects_key_pr
     prefixes = {"User": "005", "UserRole": "00E", "Account": "001", "Opportunity": "006",
                 "OpportunityHistory": "008"}
     for name, prefix in prefixes.items():
-        ids = _table(converted, name)["Id"]
+        ids = parquet_table(converted, name)["Id"]
         assert ids.str.match(SALESFORCE_ID).all() and ids.str.startswith(prefix).all(), name
         assert ids.is_unique, name
 
 
 def test_every_reference_resolves_to_a_converted_record(converted):
-    users = set(_table(converted, "User")["Id"])
-    accounts = set(_table(converted, "Account")["Id"])
-    opportunities = _table(converted, "Opportunity")
+    users = set(parquet_table(converted, "User")["Id"])
+    accounts = set(parquet_table(converted, "Account")["Id"])
+    opportunities = parquet_table(converted, "Opportunity")
     assert set(opportunities["OwnerId"]) <= users
     assert set(opportunities["AccountId"].dropna()) <= accounts
-    assert set(_table(converted, "User")["ManagerId"].dropna()) <= users
-    assert set(_table(converted, "OpportunityHistory")["OpportunityId"]) == set(opportunities["Id"])
+    assert set(parquet_table(converted, "User")["ManagerId"].dropna()) <= users
+    assert set(parquet_table(converted, "OpportunityHistory")["OpportunityId"]) == set(opportunities["Id"])
 
 
 def test_ids_are_the_same_on_every_run(converted, tmp_path):
     apply_mapping(EXAMPLE, EXPORT, tmp_path / "again")
     for name in ("User", "Account", "Opportunity", "OpportunityHistory"):
-        pd.testing.assert_frame_equal(_table(converted, name), _table(tmp_path / "again", name))
+        pd.testing.assert_frame_equal(parquet_table(converted, name), parquet_table(tmp_path / "again", name))
 
 
 def test_salesforce_id_is_derived_from_the_key_with_a_valid_case_safe_suffix():
@@ -159,7 +136,7 @@ def test_salesforce_id_is_derived_from_the_key_with_a_valid_case_safe_suffix():
 
 def test_the_newest_change_in_the_converted_export_is_on_the_as_of_day(converted):
     # The example is run as of its own last day, so the pipeline's freshness check holds honestly.
-    newest = _table(converted, "Opportunity")["SystemModstamp"].max()
+    newest = parquet_table(converted, "Opportunity")["SystemModstamp"].max()
     assert newest.date() == AS_OF
 
 
@@ -172,152 +149,11 @@ def test_applying_again_replaces_its_own_output_but_never_mixes_into_a_foreign_f
         apply_mapping(EXAMPLE, EXPORT, foreign)
 
 
-# --- broken mappings: each names the file, the place and the rule ---------------------------------
-
-
-def test_an_unknown_object_is_refused_with_a_suggestion(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"].update(Oportunity=d["objects"]["Opportunity"]))
-    assert "Oportunity: unknown object" in str(error) and "did you mean 'Opportunity'" in str(error)
-
-
-def test_an_unknown_field_is_refused_with_a_suggestion(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(Amout="close_value"))
-    assert "Opportunity.Amout: Opportunity has no field 'Amout' (did you mean 'Amount'?)" in str(error)
-
-
-def test_a_missing_source_column_is_refused(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(Amount="close_valu"))
-    assert ("Opportunity.Amount: no column 'close_valu' in sales_pipeline.csv "
-            "(did you mean 'close_value'?)") in str(error)
-
-
-def test_a_missing_source_file_is_refused(tmp_path):
-    error = _broken(tmp_path, lambda d: d["files"]["pipeline"].update(path="pipeline.csv"))
-    assert "files.pipeline: source file 'pipeline.csv' is missing" in str(error)
-
-
-def test_an_expression_that_does_not_parse_is_refused(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(Amount="close_value *"))
-    assert "Opportunity.Amount: expression 'close_value *' does not parse as SQL" in str(error)
-
-
-@pytest.mark.parametrize("expression, rule", [
-    ("read_csv('/etc/passwd')", "function read_csv() is not allowed"),
-    ("getenv('HOME')", "function getenv() is not allowed"),
-    ("(select max(close_value) from sales_pipeline)", "a subquery is not allowed"),
-    ("deal_stage in (select 1)", "a subquery is not allowed"),
-    ("close_value; drop table x", "must be one SQL expression, not several statements"),
-    ("sum(close_value)", "aggregate sum() is not allowed"),
-    ("now()", "now is not allowed: it changes between runs"),
-])
-def test_an_expression_using_anything_but_columns_literals_operators_and_whitelisted_functions_is_refused(
-        tmp_path, expression, rule):
-    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(Name=expression))
-    assert f"Opportunity.Name: expression {expression!r}: {rule}" in str(error)
-
-
-def test_a_reference_to_another_files_column_is_refused_and_points_to_lookups(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(
-        Amount="products.sales_price", Probability="sales_price"))
-    assert "Opportunity.Amount: refers to products.sales_price, a column of another file" in str(error)
-    assert ("Opportunity.Probability: no column 'sales_price' in sales_pipeline.csv; it is a column of "
-            "products.csv: declare a lookup") in str(error)
-
-
-def test_a_required_field_left_unmapped_is_refused(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].pop("CloseDate"))
-    assert "Opportunity.CloseDate: required field of Opportunity is not mapped" in str(error)
-
-
-def test_a_mapping_without_an_object_the_pipeline_requires_is_refused(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"].pop("User"))
-    assert "User: the pipeline cannot run without this object" in str(error)
-
-
-def test_an_id_with_another_objects_key_prefix_is_refused(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"]["Account"]["fields"].update(
-        Id="salesforce_id('006', account)"))
-    assert "Account.Id: salesforce_id prefix '006' is not Account's key prefix '001'" in str(error)
-
-
-def test_an_expression_that_does_not_type_check_is_refused_before_any_row_is_read(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"]["fields"].update(
-        Amount="close_value + engage_date"))
-    assert "Opportunity.Amount: does not type-check in DuckDB" in str(error)
-
-
-def test_every_problem_of_a_mapping_is_reported_at_once(tmp_path):
-    def change(document):
-        document["objects"]["Opportunity"]["fields"].update(Amount="getenv('HOME')", Stage="deal_stage")
-        document["objects"]["Account"]["fields"].pop("Name")
-    error = _broken(tmp_path, change)
-    assert len(error.problems) == 3
-    assert "3 problems" in str(error)
-
-
-def test_a_misspelled_key_is_refused_rather_than_ignored(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"]["Opportunity"].update(form="pipeline"))
-    assert "Opportunity: unknown key 'form' (allowed: from, where, distinct," in str(error)
-
-
-def test_a_field_given_twice_is_refused_rather_than_silently_overwritten(tmp_path):
-    text = EXAMPLE.read_text().replace("      IsWon: deal_stage = 'Won'\n",
-                                       "      IsWon: deal_stage = 'Won'\n      IsWon: true\n", 1)
-    (tmp_path / "twice.yml").write_text(text)
-    with pytest.raises(MappingError, match=r"twice.yml: is not valid YAML: the key 'IsWon' is given twice"):
-        apply_mapping(tmp_path / "twice.yml", EXPORT, tmp_path / "out")
-
-
-def test_a_lookup_whose_key_is_not_unique_is_refused(tmp_path):
-    export = tmp_path / "export"
-    shutil.copytree(EXPORT, export)
-    with open(export / "products.csv", "a") as f:
-        f.write("Atlas Pro,Atlas,4999\n")
-    with pytest.raises(MappingError, match=r"Opportunity.lookups.list_price: the key is not unique"):
-        apply_mapping(EXAMPLE, export, tmp_path / "out")
-    assert not (tmp_path / "out").exists()
-
-
-def test_a_value_that_does_not_fit_its_declared_type_is_refused_with_examples(tmp_path):
-    export = tmp_path / "export"
-    shutil.copytree(EXPORT, export)
-    text = (export / "sales_pipeline.csv").read_text().replace(",2025-01-02,", ",soon,", 1)
-    (export / "sales_pipeline.csv").write_text(text)
-    with pytest.raises(MappingError, match=r"files.pipeline: column 'engage_date' .* not date .*\['soon'\]"):
-        apply_mapping(EXAMPLE, export, tmp_path / "out")
-
-
-def test_records_that_would_share_an_id_are_refused(tmp_path):
-    error = _broken(tmp_path, lambda d: d["objects"]["UserRole"].update(distinct=False))
-    assert "UserRole.Id: Ids must be unique, but several records share one" in str(error)
-
-
 # --- injection ------------------------------------------------------------------------------------
 
 
-def _tiny(tmp_path: Path, reps: list[list[str]], deals: list[list[str]], **opportunity) -> Path:
-    """A two-file export (reps, deals) and a minimal mapping of it; returns the mapping's path."""
-    (tmp_path / "export").mkdir()
-    for name, rows in (("reps.csv", reps), ("deals.csv", deals)):
-        with open(tmp_path / "export" / name, "w", newline="") as f:
-            csv.writer(f).writerows(rows)
-    mapping = tmp_path / "mapping.yml"
-    mapping.write_text(yaml.safe_dump({
-        "version": 1,
-        "files": {"reps": "reps.csv", "deals": {"path": "deals.csv", "column_types": {"day": "date"}}},
-        "objects": {
-            "User": {"from": "reps", "fields": {"Id": "salesforce_id('005', rep)", "Name": "rep"}},
-            "Opportunity": {"from": "deals", "fields": {
-                "Id": "salesforce_id('006', deal)", "Name": "deal", "OwnerId": "salesforce_id('005', rep)",
-                "Amount": "amount", "CloseDate": "day", "CreatedDate": "day"},
-                "constants": {"StageName": "Prospecting", "IsClosed": False, "IsWon": False}, **opportunity},
-        },
-    }))
-    return mapping
-
-
 def test_sql_in_a_column_name_a_value_or_a_constant_is_carried_as_data(tmp_path):
-    mapping = _tiny(tmp_path, [["rep", INJECTION], ["Ann Lee", INJECTION], ["Bo Chan", "x"]],
+    mapping = tiny_export(tmp_path, [["rep", INJECTION], ["Ann Lee", INJECTION], ["Bo Chan", "x"]],
                     [["deal", "rep", "amount", "day"], [INJECTION, "Ann Lee", "10", "2026-01-05"]])
     document = yaml.safe_load(mapping.read_text())
     document["objects"]["User"]["fields"]["Title"] = f'"{INJECTION}"'  # the column, quoted as SQL
@@ -325,25 +161,25 @@ def test_sql_in_a_column_name_a_value_or_a_constant_is_carried_as_data(tmp_path)
     mapping.write_text(yaml.safe_dump(document))
     out = tmp_path / "out"
     assert apply_mapping(mapping, tmp_path / "export", out) == {"User": 2, "Opportunity": 1}
-    users = _table(out, "User").sort_values("Name")
+    users = parquet_table(out, "User").sort_values("Name")
     assert users["Title"].tolist() == [INJECTION, "x"]
-    deal = _table(out, "Opportunity").iloc[0]
+    deal = parquet_table(out, "Opportunity").iloc[0]
     assert (deal.Name, deal.StageName, deal.Id) == (INJECTION, INJECTION, salesforce_id("006", INJECTION))
 
 
 def test_a_default_fills_a_field_only_where_its_expression_gives_null(tmp_path):
-    mapping = _tiny(tmp_path, [["rep"], ["Ann Lee"]],
+    mapping = tiny_export(tmp_path, [["rep"], ["Ann Lee"]],
                     [["deal", "rep", "amount", "day"], ["D1", "Ann Lee", "250", "2026-01-05"],
                      ["D2", "Ann Lee", "", "2026-01-06"]], defaults={"Amount": 0, "LeadSource": "Import"})
     apply_mapping(mapping, tmp_path / "export", tmp_path / "out")
-    deals = _table(tmp_path / "out", "Opportunity").set_index("Name")
+    deals = parquet_table(tmp_path / "out", "Opportunity").set_index("Name")
     assert (float(deals.loc["D1", "Amount"]), float(deals.loc["D2", "Amount"])) == (250.0, 0.0)
     assert deals["LeadSource"].tolist() == ["Import", "Import"]
 
 
 def test_mapping_problems_are_reported_before_any_data_is_read(tmp_path):
     # The data has a value that breaks its declared type, but the mapping's own problem comes first.
-    mapping = _tiny(tmp_path, [["rep"], ["Ann Lee"]],
+    mapping = tiny_export(tmp_path, [["rep"], ["Ann Lee"]],
                     [["deal", "rep", "amount", "day"], ["D1", "Ann Lee", "250", "someday"]])
     document = yaml.safe_load(mapping.read_text())
     document["objects"]["Opportunity"]["fields"]["Amount"] = "amount * rate"
