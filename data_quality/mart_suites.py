@@ -9,9 +9,7 @@ no gaps in months. A test type with no translation here stays a dbt test only.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
@@ -127,10 +125,6 @@ def build_mart_suite(manifest: dict, model: str) -> MartSuite:
             months.append(test["column_name"])
     suite = gx.ExpectationSuite(name=f"marts.{model}", expectations=list(expectations.values()))
     return MartSuite(model, suite, grain, tuple(months))
-
-
-def load_manifest(path: Path) -> dict:
-    return json.loads(Path(path).read_text())
 
 
 def mart_gate(model: str, outcome: SuiteOutcome) -> CheckOutcome:

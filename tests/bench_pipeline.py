@@ -17,10 +17,11 @@ import duckdb
 
 from data_quality.config import QualityConfig
 from data_quality.data_docs import publish as publish_data_docs
-from data_quality.mart_suites import build_mart_suite, load_manifest, mart_models
+from data_quality.mart_suites import build_mart_suite, mart_models
 from data_quality.rules import RuleContext, build_suite, validation_query
 from data_quality.validate import validate_query
 from orchestration.cli import main
+from orchestration.dbt_manifest import load_manifest
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.demo_org import generate_org
 from orchestration.salesforce.export import find_object_file

@@ -5,8 +5,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from data_quality.data_docs import publish as publish_data_docs
-from data_quality.mart_suites import build_mart_suite, load_manifest, mart_gate, mart_models
+from data_quality.mart_suites import build_mart_suite, mart_gate, mart_models
 from data_quality.validate import validate_query
+from orchestration.dbt_manifest import load_manifest
 from orchestration.defs.quality.results import to_check_result
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.resources import PipelineConfig
