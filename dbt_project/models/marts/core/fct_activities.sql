@@ -73,14 +73,13 @@ activities_to_process as (
     from unioned
     {% if is_incremental() %}
     {#- The output of an activity changes only when: its record changed (loaded since the last
-        run), it is new here (new, or out of quarantine), it is not yet done but may be by the
-        new as-of date, or the as-of date moved back (then everything is processed again).
+        run), it is new here (new, or out of quarantine), or its is_done flips at the new as-of
+        date (not done yet but due by now, or done but due after an earlier as-of date).
         Activities gone from staging are deleted by the post-hook. -#}
     left join {{ this }} as processed on processed.activity_id = unioned.activity_id
     where processed.activity_id is null
         or unioned.loaded_at > processed.loaded_at
-        or (processed.is_completed_status and not processed.is_done)
-        or {{ as_of_date() }} < (select max(is_done_as_of) from {{ this }})
+        or processed.is_done <> (processed.is_completed_status and processed.activity_at < {{ as_of_cutoff() }})
     {% endif %}
 
 ),
@@ -112,7 +111,6 @@ final as (
         {{ month_of('activity_at') }} as activity_month,
         is_completed_status,
         is_completed_status and activity_at < {{ as_of_cutoff() }} as is_done,
-        {{ as_of_date() }} as is_done_as_of,
         loaded_at
     from activities_to_process
 
