@@ -44,7 +44,7 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
                             columns + result.extra_columns if path else [], result.source_file,
                             loaded_at, pipeline.as_of_date)
                 watermark = store_watermark(con, obj.api_name, obj.table, context.run.run_id, loaded_at)
-        except (ExportError, ValueError) as exc:
+        except ExportError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         merged = {}
         if result.merged:
