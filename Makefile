@@ -39,10 +39,10 @@ $(KPI_DOCS): dbt_project/seeds/kpi_catalog.csv orchestration/kpi_catalog.py $(IN
 run: setup
 	$(BIN)/crm-kpi run
 
-## test: lint, then the test suite
+## test: lint, then the test suite (two workers; a test file stays on one, as its runs share a state directory)
 test: setup
 	$(BIN)/ruff check orchestration data_quality tests
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 ## bench: time the stages of the pipeline (SCALE=10 by default); figures go into README
 SCALE ?= 10
