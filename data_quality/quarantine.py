@@ -52,14 +52,18 @@ def quarantine_rows(
 
 def gate(
     object_name: str, outcome: SuiteOutcome, rules: dict[str, Rule], quarantined: int,
-    quarantine_threshold: float, orphan_tolerance: float,
+    quarantine_threshold: float, orphan_tolerance: float, table_rows: int | None = None,
 ) -> CheckOutcome:
     """Hold the run back when a table-level rule fails, or a row-level rule fails on more rows than
-    its threshold allows (the orphan tolerance for references, the quarantine threshold otherwise)."""
+    its threshold allows (the orphan tolerance for references, the quarantine threshold otherwise).
+
+    Shares are of the whole table (`table_rows`), also when only the rows a merge changed were
+    validated: those include every row in quarantine, so the failing rows are all counted."""
+    rows = outcome.rows if table_rows is None else table_rows
     blocking, details = [], {}
     for failure in outcome.failures:
         rule = rules[failure.rule]
-        share = failure.unexpected_count / outcome.rows if outcome.rows else 0.0
+        share = failure.unexpected_count / rows if rows else 0.0
         limit = 0.0 if not rule.row_level else orphan_tolerance if rule.orphan else quarantine_threshold
         details[failure.rule] = {
             "rule": failure.describe(), "failing_rows": failure.unexpected_count, "share": round(share, 4),
@@ -70,10 +74,11 @@ def gate(
             what = "rows" if rule.row_level else "rows (a table-level rule: none may fail)"
             blocking.append(f"{failure.rule} on {failure.unexpected_count:,} {what} ({share:.1%} > {limit:.0%}), "
                             f"e.g. {details[failure.rule]['sample'][:3]}")
-    metadata = {"rows_checked": outcome.rows, "rows_quarantined": quarantined, "rules": len(outcome.outcomes),
+    metadata = {"rows_checked": outcome.rows, "rows_in_table": rows, "rows_quarantined": quarantined,
+                "rules": len(outcome.outcomes),
                 "failed_rules": details, "chunks": outcome.chunks, "seconds": round(outcome.seconds, 3)}
     if blocking:
         return CheckOutcome(False, f"{object_name}: " + "; ".join(blocking) + ".", metadata)
     note = f", {quarantined:,} row(s) quarantined" if quarantined else ""
-    return CheckOutcome(True, f"{object_name}: {len(outcome.outcomes)} rules checked on {outcome.rows:,} rows{note}.",
-                        metadata)
+    checked = f"{outcome.rows:,} rows" if rows == outcome.rows else f"{outcome.rows:,} new or changed of {rows:,} rows"
+    return CheckOutcome(True, f"{object_name}: {len(outcome.outcomes)} rules checked on {checked}{note}.", metadata)

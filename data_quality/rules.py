@@ -153,8 +153,9 @@ def build_suite(object_name: str, table: str, context: RuleContext) -> tuple[gx.
 
 
 
-def validation_query(object_name: str, table: str) -> str:
-    """The rows to validate: the raw table with one `_fk_<column>` helper per foreign key."""
+def validation_query(object_name: str, table: str, changed_since: dt.datetime | None = None) -> str:
+    """The rows to validate: the raw table with one `_fk_<column>` helper per foreign key; with
+    `changed_since`, only the rows loaded after it and the rows in quarantine (see validation_scope)."""
     keys = OBJECT_RULES[object_name].foreign_keys
     helpers = "".join(
         f", case when t.{fk.column} is null then null else p{i}.id is not null end as _fk_{fk.column}"
@@ -164,4 +165,9 @@ def validation_query(object_name: str, table: str) -> str:
         f" left join (select distinct id from raw.{quote_ident(fk.parent_table)}) as p{i} on p{i}.id = t.{fk.column}"
         for i, fk in enumerate(keys)
     )
-    return f"select t.*{helpers} from raw.{quote_ident(table)} as t{joins}"
+    where = ""
+    if changed_since is not None:
+        # a datetime the pipeline stored itself, written as a typed literal (never input text)
+        where = (f" where t._loaded_at > timestamp '{changed_since.isoformat(sep=' ')}'"
+                 f" or t._row_number in (select _row_number from quarantine.{quote_ident(table)})")
+    return f"select t.*{helpers} from raw.{quote_ident(table)} as t{joins}{where}"

@@ -26,17 +26,8 @@ from orchestration.salesforce.objects import OBJECTS
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
-# The files that hold the unit tests this test vouches for.
-UNIT_TEST_FILES = [
-    DBT_PROJECT / "models/staging/salesforce/_salesforce__unit_tests.yml",
-    DBT_PROJECT / "models/intermediate/_intermediate__unit_tests.yml",
-    DBT_PROJECT / "models/marts/_marts__unit_tests.yml",
-    DBT_PROJECT / "models/intermediate/_intermediate_pipeline__unit_tests.yml",
-    DBT_PROJECT / "models/marts/core/_core__unit_tests.yml",
-    DBT_PROJECT / "models/marts/kpi/_kpi__unit_tests.yml",
-    DBT_PROJECT / "models/marts/core/_fct_opportunities__unit_tests.yml",
-    DBT_PROJECT / "models/marts/kpi/_kpi_scorecard__unit_tests.yml",
-]
+# The files that hold the unit tests this test vouches for: every `_*unit_tests.yml` of the project.
+UNIT_TEST_FILES = sorted(DBT_PROJECT.glob("models/**/_*unit_tests.yml"))
 
 
 def _enabled_unit_tests() -> set[str]:

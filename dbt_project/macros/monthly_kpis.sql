@@ -10,7 +10,7 @@ with
 
 leads as (
 
-    select * from {{ ref('int_lead_activity_summary') }}
+    select * from {{ ref('fct_leads') }}
 
 ),
 
@@ -45,8 +45,8 @@ lead_measures as (
         {{ entity_select(entity, 'leads') }}
         count(*) as leads_created,
         count(case when is_converted then 1 end) as leads_converted,
-        count(case when activity_count >= 1 then 1 end) as leads_contacted,
-        count(case when activity_count >= 2 then 1 end) as leads_followed_up,
+        count(case when is_contacted then 1 end) as leads_contacted,
+        count(case when is_followed_up then 1 end) as leads_followed_up,
         cast(percentile_cont(0.5) within group (order by response_hours) as {{ type_double() }})
             as median_lead_response_hours
     from leads

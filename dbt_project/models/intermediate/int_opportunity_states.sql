@@ -31,6 +31,7 @@ ordered as (
         history.probability,
         history.close_date,
         history.created_at as valid_from,
+        history.loaded_at,
         lead(history.created_at) over (
             partition by history.opportunity_id
             order by history.created_at, history.opportunity_history_id
@@ -55,7 +56,8 @@ final as (
         ordered.probability,
         ordered.close_date,
         ordered.valid_from,
-        ordered.valid_to
+        ordered.valid_to,
+        ordered.loaded_at
     from ordered
     -- deleted opportunities are not in fct_opportunities, so their history drops out here
     inner join opportunities on opportunities.opportunity_id = ordered.opportunity_id

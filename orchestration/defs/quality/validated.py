@@ -1,7 +1,8 @@
 """One asset per Salesforce object: its raw rows checked by its expectation suite, with the rows
 that break a row-level rule moved aside to `quarantine.<object>`, as `validated.<object>` (the
 table the dbt models read). Its blocking `expectations` check holds the run back when a rule fails
-on more rows than its threshold allows.
+on more rows than its threshold allows. After a merge load only the rows it changed and the rows in
+quarantine are validated (see data_quality/validation_scope.py).
 """
 
 import datetime as dt
@@ -11,9 +12,8 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.config import load_quality_config
 from data_quality.data_docs import publish as publish_data_docs
-from data_quality.quarantine import gate, quarantine_rows
-from data_quality.rules import OBJECT_RULES, RuleContext, build_suite, validation_query
-from data_quality.validate import validate_query
+from data_quality.raw_validation import validate_raw
+from data_quality.rules import OBJECT_RULES, RuleContext
 from orchestration.defs.quality.results import to_check_result
 from orchestration.resources import PipelineConfig
 from orchestration.salesforce.objects import OBJECTS, OBJECTS_BY_NAME, SObject
@@ -40,24 +40,22 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
                                        description=f"The {obj.api_name} expectation suite, within its thresholds.")],
     )
     def _validate(context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: DuckDBResource):
-        config = load_quality_config()
         with warehouse.get_connection() as con:
-            suite, rules = build_suite(obj.api_name, obj.table, _rule_context(con, pipeline))
-            outcome = validate_query(con, validation_query(obj.api_name, obj.table), suite)
-            quarantined = quarantine_rows(con, obj.table, outcome, rules,
-                                          dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
-        page = publish_data_docs(pipeline.paths.data_docs, pipeline.paths.gx_stores, suite, outcome.result,
-                                 run_name=context.run.run_id, batch=f"raw.{obj.table}")
+            done = validate_raw(con, obj.api_name, obj.table, _rule_context(con, pipeline), pipeline.load_mode,
+                                load_quality_config(), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+        page = publish_data_docs(pipeline.paths.data_docs, pipeline.paths.gx_stores, done.suite, done.outcome.result,
+                                 run_name=context.run.run_id, batch=f"raw.{obj.table} ({done.scope})")
         docs = {"data_docs": dg.MetadataValue.url(page.as_uri())}
         yield dg.MaterializeResult(metadata={
-            "rows": dg.MetadataValue.int(outcome.rows - quarantined),
-            "rows_quarantined": dg.MetadataValue.int(quarantined),
+            "rows": dg.MetadataValue.int(done.table_rows - done.quarantined),
+            "rows_quarantined": dg.MetadataValue.int(done.quarantined),
+            "rows_validated": dg.MetadataValue.int(done.outcome.rows),
+            "validated": dg.MetadataValue.text(done.scope),
             "quarantine_table": dg.MetadataValue.text(f"quarantine.{obj.table}"),
-            "validation_seconds": dg.MetadataValue.float(round(outcome.seconds, 3)),
+            "validation_seconds": dg.MetadataValue.float(round(done.outcome.seconds, 3)),
             **docs,
         })
-        yield to_check_result(gate(obj.api_name, outcome, rules, quarantined,
-                                   config.quarantine_threshold, config.orphan_tolerance), extra_metadata=docs)
+        yield to_check_result(done.verdict, extra_metadata=docs)
 
     return _validate
 

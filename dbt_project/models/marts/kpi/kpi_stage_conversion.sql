@@ -47,7 +47,9 @@ final as (
         cast(count(case when advanced_to_later_stage then 1 end) as {{ dbt.type_bigint() }}) as stage_advances,
         {{ safe_divide('count(case when advanced_to_later_stage then 1 end)',
                        'count(case when exited_at is not null then 1 end)') }} as stage_conversion_rate,
-        avg(case when exited_at is not null then days_in_stage end) as avg_days_in_stage,
+        -- summed in whole seconds, so the average does not depend on the order rows are added in
+        {{ safe_divide('sum(case when exited_at is not null then ' ~ dbt.datediff('entered_at', 'exited_at', 'second') ~ ' end)',
+                       'count(case when exited_at is not null then 1 end)') }} / 86400.0 as avg_days_in_stage,
         cast(count(case when is_regression then 1 end) as {{ dbt.type_bigint() }}) as stage_regressions
     from visit_rows
     group by grouping sets (
