@@ -2,8 +2,8 @@
 
 Great Expectations 1.x has no DuckDB SQL engine, so rows are validated as pandas DataFrames. To keep
 memory bounded on large tables, the rows are split into chunks by a hash of the record Id (or of a
-mart's grain): every copy of an Id lands in the same chunk, so per-chunk uniqueness is global uniqueness, and counts add
-up. Each failing row is identified by its `_row_number` (its position in the export file).
+mart's grain): every copy of an Id lands in the same chunk, so per-chunk uniqueness is global
+uniqueness, and counts add up. Each failing row is identified by its `_row_number` (its position in the export file).
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from data_quality.data_docs import merge_chunk_results
 DEFAULT_CHUNK_ROWS = 250_000
 SAMPLE_SIZE = 5
 ROW_KEY = "_row_number"
+ROWS_TABLE = "_validation_rows"
+BUCKET = "_validation_bucket"
+BUCKETS = 4096  # hash buckets; a chunk is a range of them, so at most this many chunks
 
 
 @dataclass
@@ -98,30 +101,43 @@ def validate_query(
     `chunk_key` lists the columns whose hash splits the rows into chunks: the record Id, or a
     mart's grain, so that a row and its duplicates always meet in the same chunk."""
     started = time.perf_counter()
-    rows = con.execute(f"select count(*) from ({query})").fetchall()[0][0]
-    chunks = max(1, math.ceil(rows / chunk_rows))
-    context = _context()
-    outcomes = {
-        e.meta["rule"]: RuleOutcome(e.meta["rule"], e.expectation_type, e.configuration.kwargs)
-        for e in suite.expectations
-    }
-    chunk_results = []
-    for chunk in range(chunks):
-        frame = con.execute(
-            f"select * from ({query}) where hash({chunk_key}) % $chunks = $chunk", {"chunks": chunks, "chunk": chunk}
-        ).df()
-        if frame.empty and chunks > 1:
-            continue  # an empty table is still validated once, so its Data Docs page exists
-        chunk_results.append(_validate_frame(context, suite, frame))
-        for result in chunk_results[-1].results:
-            outcome = outcomes[result.expectation_config.meta["rule"]]
-            unexpected = result.result.get("unexpected_count") or 0
-            outcome.unexpected_count += unexpected
-            if unexpected:
-                sample = [_clean(v) for v in result.result.get("partial_unexpected_list") or []]
-                outcome.sample.extend(sample[: SAMPLE_SIZE - len(outcome.sample)])
-                outcome.failing_rows.extend(
-                    int(index[ROW_KEY]) for index in result.result.get("unexpected_index_list") or []
-                )
+    # The query (joins for references, windows for month gaps) runs once, into a temporary table
+    # sorted by hash bucket: each chunk is then a range of buckets DuckDB reads without a full scan.
+    con.execute(f"create or replace temp table {ROWS_TABLE} as "
+                f"select *, hash({chunk_key}) % {BUCKETS} as {BUCKET} from ({query}) order by {BUCKET}")
+    try:
+        rows = con.execute(f"select count(*) from {ROWS_TABLE}").fetchall()[0][0]
+        chunks = min(BUCKETS, max(1, math.ceil(rows / chunk_rows)))
+        context = _context()
+        outcomes = {
+            e.meta["rule"]: RuleOutcome(e.meta["rule"], e.expectation_type, e.configuration.kwargs)
+            for e in suite.expectations
+        }
+        chunk_results = []
+        for chunk in range(chunks):
+            frame = con.execute(
+                f"select * exclude ({BUCKET}) from {ROWS_TABLE} where {BUCKET} >= $low and {BUCKET} < $high",
+                {"low": chunk * BUCKETS // chunks, "high": (chunk + 1) * BUCKETS // chunks},
+            ).df()
+            if frame.empty and chunks > 1:
+                continue  # an empty table is still validated once, so its Data Docs page exists
+            chunk_results.append(_validate_frame(context, suite, frame))
+            _add_up(outcomes, chunk_results[-1])
+    finally:
+        con.execute(f"drop table if exists {ROWS_TABLE}")
     merged = merge_chunk_results(suite.name, chunk_results, {"rows": rows, "chunks": chunks})
     return SuiteOutcome(suite.name, rows, chunks, time.perf_counter() - started, list(outcomes.values()), merged)
+
+
+def _add_up(outcomes: dict[str, RuleOutcome], chunk_result: ExpectationSuiteValidationResult) -> None:
+    """Add one chunk's failing counts, samples and rows to the whole table's outcomes."""
+    for result in chunk_result.results:
+        outcome = outcomes[result.expectation_config.meta["rule"]]
+        unexpected = result.result.get("unexpected_count") or 0
+        outcome.unexpected_count += unexpected
+        if unexpected:
+            sample = [_clean(v) for v in result.result.get("partial_unexpected_list") or []]
+            outcome.sample.extend(sample[: SAMPLE_SIZE - len(outcome.sample)])
+            outcome.failing_rows.extend(
+                int(index[ROW_KEY]) for index in result.result.get("unexpected_index_list") or []
+            )
