@@ -13,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_LOG_PATH := $(CRM_KPI_HOME)/logs/dbt
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup manifest run test bench ui lock clean
+.PHONY: setup manifest run test test-slow bench ui lock clean
 
 ## setup: the virtualenv from requirements.lock (hash-checked) and the dbt manifest
 setup: $(INSTALLED) $(MANIFEST)
@@ -42,7 +42,11 @@ run: setup
 ## test: lint, then the test suite (two workers; a test file stays on one, as its runs share a state directory)
 test: setup
 	$(BIN)/ruff check orchestration data_quality tests
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow"
+
+## test-slow: the tests that kill or race whole runs (CI runs them after `make test`)
+test-slow: setup
+	$(BIN)/pytest -n 2 --dist loadfile -m slow
 
 ## bench: time the stages of the pipeline (SCALE=10 by default); figures go into README
 SCALE ?= 10

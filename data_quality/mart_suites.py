@@ -131,13 +131,14 @@ def mart_gate(model: str, outcome: SuiteOutcome) -> CheckOutcome:
     """A mart is published only when every one of its rules holds: a broken mart is wrong numbers."""
     details = {
         failure.rule: {"rule": failure.describe(), "failing_rows": failure.unexpected_count,
-                       "sample": [str(value) for value in failure.sample]}
+                       "sample": [str(value) for value in failure.sample], "error": failure.error}
         for failure in outcome.failures
     }
     metadata = {"rows_checked": outcome.rows, "rules": len(outcome.outcomes), "failed_rules": details,
                 "chunks": outcome.chunks, "seconds": round(outcome.seconds, 3)}
     if details:
-        reasons = "; ".join(f"{rule} fails on {d['failing_rows']:,} row(s), e.g. {d['sample'][:3]}"
+        reasons = "; ".join(f"{rule} could not be evaluated ({d['error']})" if d["error"] else
+                            f"{rule} fails on {d['failing_rows']:,} row(s), e.g. {d['sample'][:3]}"
                             for rule, d in details.items())
         return CheckOutcome(False, f"{model}: {reasons}.", metadata)
     return CheckOutcome(True, f"{model}: {len(outcome.outcomes)} rules hold on {outcome.rows:,} rows.", metadata)

@@ -63,6 +63,10 @@ def gate(
     blocking, details = [], {}
     for failure in outcome.failures:
         rule = rules[failure.rule]
+        if failure.error is not None:  # a rule that cannot be evaluated vouches for nothing
+            details[failure.rule] = {"rule": failure.describe(), "error": failure.error}
+            blocking.append(f"{failure.rule} could not be evaluated ({failure.error})")
+            continue
         share = failure.unexpected_count / rows if rows else 0.0
         limit = 0.0 if not rule.row_level else orphan_tolerance if rule.orphan else quarantine_threshold
         details[failure.rule] = {

@@ -111,8 +111,10 @@ OBJECT_RULES: dict[str, ObjectRules] = {
             column="forecast_category", value_set=FORECAST_CATEGORIES)),
         _currency_known(),
         _not_future("created_date"),
+        # bounds as datetimes: the column arrives in pandas as timestamps, which do not compare with dates
         Rule("close_date_within_a_sane_window", lambda c: gxe.ExpectColumnValuesToBeBetween(
-            column="close_date", min_value=EARLIEST_DATE, max_value=c.as_of.replace(year=c.as_of.year + 10))),
+            column="close_date", min_value=dt.datetime.combine(EARLIEST_DATE, dt.time()),
+            max_value=dt.datetime.combine(c.as_of.replace(year=c.as_of.year + 10), dt.time()))),
         Rule("is_won_implies_is_closed", lambda c: gxe.ExpectColumnValuesToBeInSet(
             column="is_closed", value_set=[True], row_condition='is_won == True', condition_parser="pandas")),
     )),

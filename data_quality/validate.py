@@ -42,16 +42,18 @@ class RuleOutcome:
     unexpected_count: int = 0
     sample: list[Any] = field(default_factory=list)
     failing_rows: list[int] = field(default_factory=list)  # _row_number of each failing row
+    error: str | None = None  # the rule could not be evaluated (it never counts as passed)
 
     @property
     def success(self) -> bool:
-        return self.unexpected_count == 0
+        return self.unexpected_count == 0 and self.error is None
 
     def describe(self) -> str:
         shown = {k: v for k, v in self.kwargs.items() if k not in ("batch_id", "row_condition", "condition_parser")}
         if isinstance(shown.get("value_set"), list) and len(shown["value_set"]) > 6:
             shown["value_set"] = shown["value_set"][:6] + ["…"]
-        return f"{self.rule}: {self.expectation}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+        described = f"{self.rule}: {self.expectation}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+        return described if self.error is None else f"{described} could not be evaluated: {self.error}"
 
 
 @dataclass
@@ -129,10 +131,25 @@ def validate_query(
     return SuiteOutcome(suite.name, rows, chunks, time.perf_counter() - started, list(outcomes.values()), merged)
 
 
+def _raised(result) -> str | None:
+    """The message of the exception an expectation raised, if it raised one.
+
+    GE reports an expectation that could not be computed as unsuccessful with no counts; read
+    naively, that is "0 failing rows". Its `exception_info` is either flat or keyed by metric."""
+    info = result.exception_info or {}
+    found = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    messages = [i.get("exception_message") or "error" for i in found if i.get("raised_exception")]
+    return messages[0] if messages else None
+
+
 def _add_up(outcomes: dict[str, RuleOutcome], chunk_result: ExpectationSuiteValidationResult) -> None:
     """Add one chunk's failing counts, samples and rows to the whole table's outcomes."""
     for result in chunk_result.results:
         outcome = outcomes[result.expectation_config.meta["rule"]]
+        error = _raised(result)
+        if error is not None:
+            outcome.error = outcome.error or error
+            continue
         unexpected = result.result.get("unexpected_count") or 0
         outcome.unexpected_count += unexpected
         if unexpected:

@@ -11,6 +11,7 @@ from orchestration.settings import parse_as_of, state_paths
 
 EXIT_HELD_BACK = 1  # the run finished but nothing was published
 EXIT_BAD_INPUT = 2  # the command could not start (bad argument, missing folder)
+EXIT_BUSY = 3  # another run is using the state directory
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -72,6 +73,7 @@ def _apply_mapping(args: argparse.Namespace, paths, source: Path) -> Path | None
 
 def _run(args: argparse.Namespace) -> int:
     from orchestration.report import company_kpi_table
+    from orchestration.run_lock import RunLockedError
     from orchestration.runner import run_pipeline
 
     paths = state_paths(args.home)
@@ -95,6 +97,17 @@ def _run(args: argparse.Namespace) -> int:
         if not source.is_dir():
             print(f"crm-kpi: {source}: no such export folder", file=sys.stderr)
             return EXIT_BAD_INPUT
+        # A full export without User or Opportunity is refused now, not after a slow run. (A batch of
+        # changes may lack any object; another CRM's files are checked by its mapping.)
+        if not args.mapping and not args.merge:
+            from orchestration.salesforce.export import ExportError, require_object_files
+            from orchestration.salesforce.objects import OBJECTS
+
+            try:
+                require_object_files(source, OBJECTS)
+            except ExportError as exc:
+                print(f"crm-kpi: {exc}", file=sys.stderr)
+                return EXIT_BAD_INPUT
     else:
         from orchestration.demo_org import generate_org
 
@@ -108,7 +121,11 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
 
     print(f"Running the pipeline on {source} for {as_of} ...")
-    summary = run_pipeline(paths, source, as_of, load_mode=load_mode)
+    try:
+        summary = run_pipeline(paths, source, as_of, load_mode=load_mode, wait_seconds=args.wait)
+    except RunLockedError as exc:
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     _print_summary(summary)
     if not summary.published:
         print(
@@ -171,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--merge", action="store_true",
                      help="the source holds changes (a delta): merge them into the loaded data by Id, "
                      "newest SystemModstamp wins, instead of replacing it")
+    run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                     help="if another run is using the state directory, wait up to this long for it "
+                     "(default: refuse at once, exit 3)")
     run.set_defaults(handler=_run)
 
     kpis = commands.add_parser("kpis", help="print the company KPIs of the last published marts")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import great_expectations as gx
+import great_expectations.expectations as gxe
 import pytest
 
 from data_quality import data_docs
@@ -158,3 +160,16 @@ def test_a_run_builds_data_docs_for_every_object_and_mart_linked_from_its_checks
         page = Path(url.removeprefix("file://"))
         assert page.is_relative_to(site) and page.exists() and run_id in page.parts
     assert (site / "index.html").exists()
+
+
+def test_a_rule_that_cannot_be_evaluated_fails_instead_of_passing():
+    con = duckdb.connect()
+    con.execute("create table t as select 1 as id, 1::bigint as _row_number, date '2026-01-01' as d")
+    # the column reaches pandas as timestamps, which GE cannot compare with a date bound: it raises
+    broken = gxe.ExpectColumnValuesToBeBetween(column="d", min_value=dt.date(2030, 1, 1))
+    broken.meta = {"rule": "d_in_range"}
+    outcome = validate_query(con, "select * from t", gx.ExpectationSuite(name="t", expectations=[broken]))
+    (rule,) = outcome.outcomes
+    assert not rule.success and rule.unexpected_count == 0
+    assert rule.error
+    assert "could not be evaluated" in rule.describe()

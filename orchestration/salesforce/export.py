@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from orchestration.salesforce.objects import SObject, snake_case
@@ -39,3 +40,14 @@ def find_object_file(export_dir: Path, obj: SObject) -> Path | None:
             f"{export_dir}: several files hold {obj.api_name} ({names}); keep exactly one"
         )
     return matches[0] if matches else None
+
+
+def require_object_files(export_dir: Path, objects: Iterable[SObject]) -> None:
+    """Refuse a folder without the files the pipeline cannot run without (User, Opportunity), e.g.
+    a folder that is not an export at all, before a run starts rather than after its slow steps."""
+    missing = [obj.api_name for obj in objects if obj.required and find_object_file(export_dir, obj) is None]
+    if missing:
+        raise ExportError(
+            f"{export_dir}: not a Salesforce export: no {' and no '.join(missing)} file "
+            f"(expected e.g. {missing[0]}.csv, .csv.gz or .parquet); the pipeline cannot run without it"
+        )

@@ -77,11 +77,60 @@ def _read_expr(path: Path) -> str:
     return "read_csv($path, header = true, all_varchar = true)"
 
 
+def _read_error(path: Path, exc: duckdb.Error) -> ExportError:
+    """DuckDB's reader error as one line: what went wrong and where, without its advice and echo.
+
+    The run summary shows the first line of a message, and DuckDB puts the reason (e.g. "This file is
+    not utf-8 encoded") on the lines after "CSV Error on Line: N".
+    """
+    kept = []
+    for line in str(exc).splitlines():
+        line = line.strip()
+        if not line or line.startswith(("Possible", "The search space", "file =")):
+            break
+        if not line.startswith("Original Line"):  # the record itself: long, and maybe not text
+            kept.append(line.removeprefix("Invalid Input Error: ").rstrip("."))
+    return ExportError(f"{path}: cannot be read as {path.suffix.lstrip('.')}: {'; '.join(kept)}")
+
+
+def _ragged_line_error(con: duckdb.DuckDBPyConnection, path: Path) -> ExportError:
+    """Name the first record whose fields do not match the header's, found by a strict comma read.
+
+    When records have different numbers of fields (a line cut short), DuckDB's sniffer gives up on
+    the comma and reads each whole line as one column, so the columns look missing instead.
+    """
+    try:
+        con.execute(
+            "select count(*) from read_csv($path, header = true, all_varchar = true, delim = ',', "
+            "quote = '\"', escape = '\"', store_rejects = true, rejects_table = '_rejects', "
+            "rejects_scan = '_rejects_scan')", {"path": str(path)},
+        ).fetchall()  # the rejects are written as the rows are read
+        first = con.execute(
+            "select line, error_message from _rejects order by line, column_idx limit 1").fetchall()
+    except duckdb.Error as exc:
+        return _read_error(path, exc)
+    finally:
+        con.execute("drop table if exists _rejects")
+        con.execute("drop table if exists _rejects_scan")
+    what = "its records do not match the header"
+    if first:
+        what = f"line {first[0][0]} does not match the header ({first[0][1]})"
+    return ExportError(
+        f"{path}: {what}; rule: every record has as many comma-separated fields as the header "
+        "(was the file cut short?)"
+    )
+
+
 def _describe(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+    """The file's columns and their types, refusing a file that is empty, unreadable or ragged."""
+    if path.stat().st_size == 0:
+        raise ExportError(f"{path}: the file is empty (0 bytes; an export file has at least its header row)")
     try:
         rows = con.execute(f"describe select * from {_read_expr(path)}", {"path": str(path)}).fetchall()
     except duckdb.Error as exc:
-        raise ExportError(f"{path}: cannot be read as {path.suffix.lstrip('.')}: {exc}") from None
+        raise _read_error(path, exc) from None
+    if len(rows) == 1 and "," in rows[0][0] and not path.name.lower().endswith(".parquet"):
+        raise _ragged_line_error(con, path)
     return [(r[0], r[1]) for r in rows]
 
 
@@ -162,7 +211,12 @@ def load_object(
         return LoadResult(obj.table, rows, None)
 
     by_key, missing, extras = _column_plan(obj, path, _describe(con, path))
-    con.execute(f"create or replace temp table _src as select * from {_read_expr(path)}", {"path": str(path)})
+    try:
+        # the sniffer reads a sample: a bad line further down the file only shows up here
+        con.execute(f"create or replace temp table _src as select * from {_read_expr(path)}",
+                    {"path": str(path)})
+    except duckdb.Error as exc:
+        raise _read_error(path, exc) from None
     try:
         _check_casts(con, obj, path, by_key)
         selects = [

@@ -1,0 +1,117 @@
+"""The bad-input corpus (tests/bad_inputs.py), part 1: the run whose bad rows are quarantined while
+the rest publishes, the inputs refused before a run starts, and the corpus itself.
+
+The held-back runs are in test_bad_inputs_held_back.py, so that the two pytest workers share them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+import duckdb
+import pytest
+
+from orchestration.salesforce.export import ExportError
+from orchestration.salesforce.load import load_object
+from orchestration.salesforce.objects import OPPORTUNITY
+from tests.bad_input_runs import (
+    assert_held_back,
+    assert_loaded,
+    assert_quarantined,
+    assert_safe,
+    assert_stored,
+    cases_of,
+    params,
+    run_once,
+)
+from tests.bad_inputs import CASES, HeldBack, Loaded, Quarantined, Stored, marker
+
+RUNS = ("quarantine", "not_an_export", "path_does_not_exist")
+
+
+@pytest.fixture(scope="module")
+def corpus_run(published, tmp_path_factory):
+    return run_once(published, tmp_path_factory)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("case", params(RUNS, Quarantined))
+def test_a_row_that_breaks_a_rule_is_quarantined_with_that_rule_and_kept_out_of_the_published_marts(
+    corpus_run, case
+):
+    assert_quarantined(corpus_run(case.run), case)
+
+
+@pytest.mark.e2e
+def test_the_quarantine_holds_the_row_of_every_case_and_no_other_row(corpus_run):
+    run = corpus_run("quarantine")
+    assert run.exit_code == 0, run.output
+    cases = [case for case in cases_of("quarantine") if isinstance(case.outcome, Quarantined)]
+    with duckdb.connect(str(run.home / "warehouse.duckdb"), read_only=True) as con:
+        tables = [row[0] for row in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'quarantine'").fetchall()]
+        counts = {table: con.execute(f"select count(*) from quarantine.{table}").fetchall()[0][0] for table in tables}
+        names = {table: [row[0] for row in con.execute(f"select name from quarantine.{table}").fetchall()]
+                 for table in {case.outcome.table for case in cases}}
+    assert {table for table, rows in counts.items() if rows} == set(names)
+    for table, quarantined in names.items():
+        must = {marker(case.id) for case in cases if case.outcome.table == table and not case.xfail}
+        may = {marker(case.id) for case in cases if case.outcome.table == table and case.xfail}
+        assert must <= set(quarantined) <= must | may, table
+        assert len(quarantined) == len(set(quarantined)), table  # each row counted once
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("case", params(RUNS, Stored))
+def test_odd_values_and_column_names_are_stored_verbatim_as_data_and_the_run_publishes(corpus_run, case):
+    assert_stored(corpus_run(case.run), case)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("case", params(RUNS, Loaded))
+def test_an_export_in_a_folder_named_by_sql_is_read_from_it_and_a_stray_file_is_ignored(corpus_run, case):
+    assert_loaded(corpus_run(case.run), case)
+
+
+@pytest.mark.e2e
+def test_the_sql_in_values_reaches_the_published_marts_as_data(corpus_run):
+    run = corpus_run("quarantine")
+    assert_safe(run)
+    values = next(case.outcome.values["name"] for case in CASES if case.id == "sql_in_values")
+    with duckdb.connect(str(run.home / "published" / "crm_kpis.duckdb"), read_only=True) as con:
+        names = {row[0] for row in con.execute("select opportunity_name from fct_opportunities").fetchall()}
+    assert set(values) <= names
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("case", params(RUNS, HeldBack))
+def test_an_input_that_is_no_export_is_refused_before_a_run_starts_naming_the_path(corpus_run, case):
+    assert_held_back(corpus_run(case.id), case)
+
+
+def test_the_corpus_has_at_least_25_cases_each_with_a_unique_id_and_one_outcome():
+    ids = [case.id for case in CASES]
+    assert len(ids) >= 25 and len(set(ids)) == len(ids)
+    assert all(isinstance(case.outcome, (Quarantined, Stored, Loaded, HeldBack)) for case in CASES)
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if case.covered_by], ids=lambda case: case.id)
+def test_a_case_run_by_another_test_names_a_test_that_exists(case):
+    path, name = case.covered_by.split("::")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    assert callable(getattr(module, name))
+
+
+def test_a_bad_line_past_the_sample_the_csv_sniffer_reads_is_named_with_its_file_and_line(tmp_path):
+    """The sniffer reads the first 20,480 lines; a line past them fails only when the rows are read."""
+    lines = ["Id,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate"] + [
+        f"006{i:015d},005A,Prospecting,{i},2025-01-01,0,0,2025-01-01T00:00:00Z" for i in range(30_000)]
+    path = tmp_path / "Opportunity.csv"
+    path.write_bytes(b"\n".join(  # line 25,002 names its stage in Windows-1252
+        line.replace("Prospecting", "Qualifié").encode("cp1252") if number == 25_001 else line.encode()
+        for number, line in enumerate(lines)))
+    with pytest.raises(ExportError) as error:
+        load_object(duckdb.connect(), OPPORTUNITY, path, dt.datetime(2026, 11, 20))
+    assert str(error.value).startswith(f"{path}: cannot be read as csv: CSV Error on Line: 25002; ")
+    assert "not utf-8 encoded" in str(error.value)

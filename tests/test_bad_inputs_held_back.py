@@ -1,0 +1,32 @@
+"""The bad-input corpus (tests/bad_inputs.py), part 2: the runs held back with a message naming the
+file, the column and the rule, and the case the pipeline does not handle yet.
+
+Part 1, test_bad_inputs.py, has the run that quarantines and publishes; the split lets the two
+pytest workers share the runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bad_input_runs import assert_held_back, assert_stored, params, run_once
+from tests.bad_inputs import HeldBack, Stored
+
+pytestmark = pytest.mark.e2e
+
+RUNS = ("broken_files", "whole_files", "mixed_encodings_across_files")
+
+
+@pytest.fixture(scope="module")
+def corpus_run(published, tmp_path_factory):
+    return run_once(published, tmp_path_factory)
+
+
+@pytest.mark.parametrize("case", params(RUNS, HeldBack))
+def test_a_bad_file_holds_the_run_back_with_one_line_naming_the_file_the_column_and_the_rule(corpus_run, case):
+    assert_held_back(corpus_run(case.run or case.id), case)
+
+
+@pytest.mark.parametrize("case", params(RUNS, Stored))
+def test_an_export_in_mixed_encodings_publishes_with_every_name_read_right(corpus_run, case):
+    assert_stored(corpus_run(case.run or case.id), case)

@@ -1,0 +1,94 @@
+"""A run killed with SIGKILL at any stage leaves the last good published files as they were, and
+the next run succeeds with no clean-up.
+
+Each run is killed, whole (the CLI and its dbt process), as soon as it starts a step of the stage
+under test; the stage is read from the run's Dagster event log. The runs form a chain: the run
+after a kill is the one killed at the next stage, so each proves the previous kill left nothing
+in its way, and the last run must publish.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.demo_org_support import PIPELINE_AS_OF
+from tests.test_pipeline import _published_files
+
+CLI = Path(sys.executable).with_name("crm-kpi")
+# (stage, the step-key prefix of its steps in the Dagster event log)
+STAGES = [("ingest", "raw__"), ("dbt", "crm_kpi_dbt_models"), ("checks", "marts__"), ("publish", "published__")]
+
+
+def _started_steps(runs_dir: Path, known: set[Path]) -> list[str]:
+    """Steps started so far by the run whose event log appeared after `known`."""
+    logs = [p for p in runs_dir.glob("*.db") if p.name != "index.db" and p not in known]
+    if not logs:
+        return []
+    try:
+        with sqlite3.connect(f"file:{logs[0]}?mode=ro", uri=True, timeout=1) as con:
+            rows = con.execute("select step_key from event_logs where dagster_event_type = 'STEP_START'").fetchall()
+    except sqlite3.Error:
+        return []  # the log is being created
+    return [row[0] for row in rows]
+
+
+def _run(export: Path, home: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(CLI), "run", "--source", str(export), "--home", str(home), "--as-of", PIPELINE_AS_OF.isoformat()],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+
+
+def _kill_at(stage_prefix: str, export: Path, home: Path) -> str:
+    runs_dir = home / "dagster" / "history" / "runs"
+    known = set(runs_dir.glob("*.db"))
+    process = _run(export, home)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the run ended before reaching {stage_prefix}:\n{process.stdout.read()}")
+        steps = _started_steps(runs_dir, known)
+        if any(step.startswith(stage_prefix) for step in steps):
+            os.killpg(process.pid, signal.SIGKILL)
+            output = process.communicate()[0]
+            assert process.returncode == -signal.SIGKILL
+            return output
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    pytest.fail(f"the run did not reach {stage_prefix} in 10 minutes")
+
+
+@pytest.mark.slow
+def test_a_run_killed_at_any_stage_leaves_the_published_files_and_the_next_run_succeeds(published, tmp_path):
+    home = tmp_path / "home"
+    shutil.copytree(published["home"], home, symlinks=True)
+    good = _published_files({"db": home / "published" / "crm_kpis.duckdb"})
+
+    for stage, prefix in STAGES:
+        _kill_at(prefix, published["export"], home)
+        now = _published_files({"db": home / "published" / "crm_kpis.duckdb"})
+        if stage != "publish":
+            assert now == good, f"a run killed during {stage} changed the published files"
+        else:  # killed during publish: before the swap nothing changed, after it the new files are whole
+            with duckdb.connect(str(home / "published" / "crm_kpis.duckdb"), read_only=True) as con:
+                assert con.execute("select count(*) from kpi_company_monthly").fetchall()[0][0] > 0
+
+    last = _run(published["export"], home)
+    output = last.communicate(timeout=900)[0]
+    assert last.returncode == 0, output
+    assert "Traceback" not in output
+    leftovers = [p.name for p in (home / "published").iterdir() if ".tmp" in p.name]
+    assert leftovers == []
+    with duckdb.connect(str(home / "published" / "crm_kpis.duckdb"), read_only=True) as con:
+        runs = con.execute("select count(*) from _publish_log").fetchall()[0][0]
+    assert runs >= 2  # the fixture's publish and the last run's
