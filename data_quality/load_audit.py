@@ -78,6 +78,21 @@ def _last_good_load(con, run_id: str, object_name: str):
     return (rows[0][0], rows[0][1], json.loads(rows[0][2])) if rows else None
 
 
+def in_export(con, run_id: str, object_name: str, load_mode: str) -> CheckOutcome:
+    """Did a full export hold a file for the object? Orgs that do not use an object export none: it
+    loads as an empty table, and the KPIs built on it are 0 (counts) or NULL (ratios). Worth a
+    warning, not a stop. In a batch of changes, no file only means no changes."""
+    current = _load(con, run_id, object_name)
+    if current is None or current[2] is not None:
+        source = f" from {current[2].rsplit('/', 1)[-1]}" if current else ""
+        return CheckOutcome(True, f"{object_name}: loaded{source}.")
+    if load_mode == "merge":
+        return CheckOutcome(True, f"{object_name}: no changes in this batch.")
+    return CheckOutcome(False, (
+        f"{object_name}: not in the export; loaded as an empty table, so the KPIs built on it are 0 "
+        "(counts) or NULL (ratios). Add its file if the org uses it."), {"rows": current[0]})
+
+
 def freshness(
     con, table: str, object_name: str, as_of_time: dt.datetime, max_age_hours: float | None
 ) -> CheckOutcome:

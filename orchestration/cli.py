@@ -71,6 +71,38 @@ def _apply_mapping(args: argparse.Namespace, paths, source: Path) -> Path | None
     return mapped
 
 
+def _export_folder(args: argparse.Namespace, paths) -> Path | None:
+    """The folder to load: `--source` itself, or a Data Export `.zip` unpacked into the state
+    directory. None (after saying why) when it cannot be loaded."""
+    from orchestration.salesforce.export import (
+        ExportError,
+        require_object_files,
+        unmodelled_files,
+        unpack_zip,
+    )
+    from orchestration.salesforce.objects import OBJECTS
+
+    source = Path(args.source).expanduser().resolve()
+    try:
+        if source.is_file() and source.name.lower().endswith(".zip"):
+            source = unpack_zip(source, paths.home / "unpacked_export")
+            print(f"Unpacked {args.source} into {source}.")
+        if not source.is_dir():
+            print(f"crm-kpi: {source}: no such export folder (or .zip)", file=sys.stderr)
+            return None
+        # A full export without User or Opportunity is refused now, not after a slow run. (A batch
+        # of changes may lack any object; another CRM's files are checked by its mapping.)
+        if not args.mapping and not args.merge:
+            require_object_files(source, OBJECTS)
+    except ExportError as exc:
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return None
+    ignored = [] if args.mapping else unmodelled_files(source, OBJECTS)
+    if ignored:
+        print(f"Ignored {len(ignored)} file(s) of objects the pipeline does not model: {', '.join(ignored)}.")
+    return source
+
+
 def _run(args: argparse.Namespace) -> int:
     from orchestration.report import company_kpi_table
     from orchestration.run_lock import RunLockedError
@@ -93,21 +125,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Extracted {changed:,} {'changed ' if load_mode == 'merge' else ''}records from Salesforce "
               f"into {source}" + (f" (not in this org: {', '.join(missing)})" if missing else "") + ".")
     elif args.source:
-        source = Path(args.source).expanduser().resolve()
-        if not source.is_dir():
-            print(f"crm-kpi: {source}: no such export folder", file=sys.stderr)
+        source = _export_folder(args, paths)
+        if source is None:
             return EXIT_BAD_INPUT
-        # A full export without User or Opportunity is refused now, not after a slow run. (A batch of
-        # changes may lack any object; another CRM's files are checked by its mapping.)
-        if not args.mapping and not args.merge:
-            from orchestration.salesforce.export import ExportError, require_object_files
-            from orchestration.salesforce.objects import OBJECTS
-
-            try:
-                require_object_files(source, OBJECTS)
-            except ExportError as exc:
-                print(f"crm-kpi: {exc}", file=sys.stderr)
-                return EXIT_BAD_INPUT
     else:
         from orchestration.demo_org import generate_org
 

@@ -42,7 +42,7 @@ def reference_kpis(export: Path, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataF
     opps = _read(export, "Opportunity")
     opps = opps[~_bool(opps["IsDeleted"])].copy()
     opps["amount"] = opps["Amount"].astype(float)
-    rate = opps["CurrencyIsoCode"].map(rates).where(opps["CurrencyIsoCode"].notna(), 1.0)
+    rate = opps["CurrencyIsoCode"].map(rates).where(opps["CurrencyIsoCode"].notna(), 1.0).astype(float)
     opps["amount_corp"] = opps["amount"] / rate
     opps["created"] = _ts(opps["CreatedDate"])
     opps["close"] = pd.to_datetime(opps["CloseDate"])
@@ -87,7 +87,7 @@ def reference_kpis(export: Path, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataF
     quotas = _read(export, "ForecastingQuota")
     quotas["start"] = pd.to_datetime(quotas["StartDate"])
     quotas = quotas[quotas["start"] <= pd.Timestamp(as_of)]
-    q_rate = quotas["CurrencyIsoCode"].map(rates).where(quotas["CurrencyIsoCode"].notna(), 1.0)
+    q_rate = quotas["CurrencyIsoCode"].map(rates).where(quotas["CurrencyIsoCode"].notna(), 1.0).astype(float)
     quotas = quotas.assign(month=_month(quotas["start"]), quota=quotas["QuotaAmount"].astype(float) / q_rate)
 
     def assemble(keys: list[str]) -> pd.DataFrame:

@@ -107,11 +107,21 @@ def test_a_bad_line_past_the_sample_the_csv_sniffer_reads_is_named_with_its_file
     """The sniffer reads the first 20,480 lines; a line past them fails only when the rows are read."""
     lines = ["Id,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate"] + [
         f"006{i:015d},005A,Prospecting,{i},2025-01-01,0,0,2025-01-01T00:00:00Z" for i in range(30_000)]
+    lines[25_001] += ",an extra field"  # line 25,002
     path = tmp_path / "Opportunity.csv"
-    path.write_bytes(b"\n".join(  # line 25,002 names its stage in Windows-1252
-        line.replace("Prospecting", "Qualifié").encode("cp1252") if number == 25_001 else line.encode()
-        for number, line in enumerate(lines)))
+    path.write_text("\n".join(lines))
     with pytest.raises(ExportError) as error:
         load_object(duckdb.connect(), OPPORTUNITY, path, dt.datetime(2026, 11, 20))
-    assert str(error.value).startswith(f"{path}: cannot be read as csv: CSV Error on Line: 25002; ")
-    assert "not utf-8 encoded" in str(error.value)
+    assert str(error.value).startswith(f"{path}: cannot be read as csv: CSV Error on Line: 25002")
+
+
+def test_a_windows_1252_line_past_the_sample_is_read_right(tmp_path):
+    lines = ["Id,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate"] + [
+        f"006{i:015d},005A,Prospecting,{i},2025-01-01,0,0,2025-01-01T00:00:00Z" for i in range(30_000)]
+    path = tmp_path / "Opportunity.csv"
+    path.write_bytes(b"\n".join(  # line 25,002 names its stage in Windows-1252, like the rest of the file
+        line.replace("Prospecting", "Qualifié").encode("cp1252") if number == 25_001 else line.encode()
+        for number, line in enumerate(lines)))
+    con = duckdb.connect()
+    load_object(con, OPPORTUNITY, path, dt.datetime(2026, 11, 20))
+    assert con.execute("select stage_name from raw.opportunity where _row_number = 25001").fetchall() == [("Qualifié",)]

@@ -43,8 +43,7 @@ def test_a_second_run_with_a_wait_starts_when_the_first_ends(tmp_path, holder):
     started = time.monotonic()
     with run_lock(tmp_path, wait_seconds=30, poll_seconds=0.1):
         waited = time.monotonic() - started
-    assert not holder.is_alive()
-    assert 0.5 < waited < 30
+    assert 2.0 < waited < 30  # the holder kept the lock for 3 s after we started waiting
 
 
 def test_a_killed_run_leaves_no_lock_behind(tmp_path, holder):

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from orchestration.salesforce.ids import CHECKSUM_ALPHABET, checksum
 from orchestration.salesforce.objects import OBJECTS
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-# Suffix alphabet: a 5-bit number maps to A-Z for 0-25 and 0-5 for 26-31.
-_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_SUFFIX = CHECKSUM_ALPHABET
 POD = "5"
 COUNTER_DIGITS = 11  # 15 characters: 3 prefix + 1 pod + 11 counter digits
 MAX_COUNTER = 62**COUNTER_DIGITS
@@ -34,17 +34,6 @@ _PREFIX_CODES = np.frombuffer("".join(PREFIXES).encode(), dtype=np.uint8).reshap
 def prefix_index(prefix: str) -> int:
     """The position of a key prefix in PREFIXES (what per-row prefix arrays hold)."""
     return PREFIXES.index(prefix)
-
-
-def checksum(id15: str) -> str:
-    """The 3-character case-safe suffix of a 15-character Id (Salesforce's algorithm)."""
-    if len(id15) != 15:
-        raise ValueError(f"a 15-character Salesforce Id is expected, got {id15!r}")
-    suffix = []
-    for start in (0, 5, 10):
-        bits = sum(1 << i for i, ch in enumerate(id15[start : start + 5]) if "A" <= ch <= "Z")
-        suffix.append(_SUFFIX[bits])
-    return "".join(suffix)
 
 
 def to_18(record_id: str) -> str:

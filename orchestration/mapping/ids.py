@@ -16,8 +16,9 @@ import re
 import duckdb
 from duckdb.sqltypes import VARCHAR
 
+from orchestration.salesforce.ids import checksum
+
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _PREFIX = re.compile(r"^[0-9A-Za-z]{3}$")
 # Joins the parts of a composite key; a unit separator cannot occur in ordinary CRM text, so
 # ('a b', 'c') and ('a', 'b c') stay different keys.
@@ -29,15 +30,6 @@ SQL_FUNCTION = "__crm_mapping_salesforce_id"
 
 def is_key_prefix(prefix: object) -> bool:
     return isinstance(prefix, str) and bool(_PREFIX.match(prefix))
-
-
-def _checksum(id15: str) -> str:
-    """Salesforce's suffix: for each 5-character chunk, a bit per upper-case letter."""
-    suffix = ""
-    for chunk in range(3):
-        bits = sum(1 << i for i, ch in enumerate(id15[chunk * 5:chunk * 5 + 5]) if "A" <= ch <= "Z")
-        suffix += _CHECKSUM_ALPHABET[bits]
-    return suffix
 
 
 def salesforce_id(prefix: str, *key_parts: object) -> str | None:
@@ -56,7 +48,7 @@ def salesforce_id(prefix: str, *key_parts: object) -> str | None:
         number, digit = divmod(number, 62)
         body += BASE62[digit]
     id15 = prefix + body
-    return id15 + _checksum(id15)
+    return id15 + checksum(id15)
 
 
 def _sql_salesforce_id(prefix: str | None, parts: list[str | None] | None) -> str | None:

@@ -1,7 +1,9 @@
-"""Finding the file of each Salesforce object in an export folder."""
+"""Finding the file of each Salesforce object in an export folder (or a Data Export .zip)."""
 
 from __future__ import annotations
 
+import shutil
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -51,3 +53,28 @@ def require_object_files(export_dir: Path, objects: Iterable[SObject]) -> None:
             f"{export_dir}: not a Salesforce export: no {' and no '.join(missing)} file "
             f"(expected e.g. {missing[0]}.csv, .csv.gz or .parquet); the pipeline cannot run without it"
         )
+
+
+def unmodelled_files(export_dir: Path, objects: Iterable[SObject]) -> list[str]:
+    """Data files in the export of objects the pipeline does not model (Attachment, Note, …)."""
+    known = {obj.table for obj in objects}
+    return sorted(p.name for p in export_dir.iterdir()
+                  if p.is_file() and (key := _object_key(p)) is not None and key not in known)
+
+
+def unpack_zip(archive: Path, into: Path) -> Path:
+    """Extract a Data Export `.zip` into `into` (emptied first); return the folder with its files.
+
+    `ZipFile.extract` drops absolute paths and `..` parts, so nothing lands outside `into`. An
+    archive whose files sit in one top folder is read from that folder."""
+    if into.exists():
+        shutil.rmtree(into)
+    into.mkdir(parents=True)
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            for member in bundle.infolist():
+                bundle.extract(member, into)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ExportError(f"{archive}: cannot be read as a .zip archive ({exc})") from None
+    entries = [p for p in into.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else into

@@ -15,7 +15,9 @@ from typing import Literal
 import duckdb
 
 from data_quality.sql import quote_ident
+from orchestration.salesforce.encoding import utf8_readable
 from orchestration.salesforce.export import ExportError
+from orchestration.salesforce.ids import normalized_id_sql
 from orchestration.salesforce.merge import MergeCounts, merge_into, replace_table
 from orchestration.salesforce.objects import Field, SObject, snake_case
 
@@ -35,7 +37,6 @@ class LoadResult:
 
 # How a text value becomes each field type. `{v}` is the trimmed text with '' made NULL.
 _PARSERS = {
-    "id": "{v}",
     "string": "{v}",
     "boolean": (
         "case lower({v}) when 'true' then true when '1' then true "
@@ -67,6 +68,8 @@ def _parse_expr(f: Field, source_col: str, source_type: str) -> str:
     text = f"nullif(trim({col}), '')"
     if f.type == "string":
         text = f"nullif({col}, '')"  # keep a string's own spaces
+    if f.type == "id":  # 15-character Ids join their 18-character twins; the all-zero Id is empty
+        return normalized_id_sql(text)
     return _PARSERS[f.type].format(v=text)
 
 
@@ -93,7 +96,7 @@ def _read_error(path: Path, exc: duckdb.Error) -> ExportError:
     return ExportError(f"{path}: cannot be read as {path.suffix.lstrip('.')}: {'; '.join(kept)}")
 
 
-def _ragged_line_error(con: duckdb.DuckDBPyConnection, path: Path) -> ExportError:
+def _ragged_line_error(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -> ExportError:
     """Name the first record whose fields do not match the header's, found by a strict comma read.
 
     When records have different numbers of fields (a line cut short), DuckDB's sniffer gives up on
@@ -103,7 +106,7 @@ def _ragged_line_error(con: duckdb.DuckDBPyConnection, path: Path) -> ExportErro
         con.execute(
             "select count(*) from read_csv($path, header = true, all_varchar = true, delim = ',', "
             "quote = '\"', escape = '\"', store_rejects = true, rejects_table = '_rejects', "
-            "rejects_scan = '_rejects_scan')", {"path": str(path)},
+            "rejects_scan = '_rejects_scan')", {"path": str(source)},
         ).fetchall()  # the rejects are written as the rows are read
         first = con.execute(
             "select line, error_message from _rejects order by line, column_idx limit 1").fetchall()
@@ -121,16 +124,17 @@ def _ragged_line_error(con: duckdb.DuckDBPyConnection, path: Path) -> ExportErro
     )
 
 
-def _describe(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
-    """The file's columns and their types, refusing a file that is empty, unreadable or ragged."""
+def _describe(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -> list[tuple[str, str]]:
+    """The file's columns and their types, refusing a file that is empty, unreadable or ragged.
+    `source` is what is read (`path` itself, or its UTF-8 copy); messages name `path`."""
     if path.stat().st_size == 0:
         raise ExportError(f"{path}: the file is empty (0 bytes; an export file has at least its header row)")
     try:
-        rows = con.execute(f"describe select * from {_read_expr(path)}", {"path": str(path)}).fetchall()
+        rows = con.execute(f"describe select * from {_read_expr(path)}", {"path": str(source)}).fetchall()
     except duckdb.Error as exc:
         raise _read_error(path, exc) from None
     if len(rows) == 1 and "," in rows[0][0] and not path.name.lower().endswith(".parquet"):
-        raise _ragged_line_error(con, path)
+        raise _ragged_line_error(con, path, source)
     return [(r[0], r[1]) for r in rows]
 
 
@@ -210,13 +214,14 @@ def load_object(
         rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
         return LoadResult(obj.table, rows, None)
 
-    by_key, missing, extras = _column_plan(obj, path, _describe(con, path))
-    try:
-        # the sniffer reads a sample: a bad line further down the file only shows up here
-        con.execute(f"create or replace temp table _src as select * from {_read_expr(path)}",
-                    {"path": str(path)})
-    except duckdb.Error as exc:
-        raise _read_error(path, exc) from None
+    with utf8_readable(path) as source:
+        by_key, missing, extras = _column_plan(obj, path, _describe(con, path, source))
+        try:
+            # the sniffer reads a sample: a bad line further down the file only shows up here
+            con.execute(f"create or replace temp table _src as select * from {_read_expr(path)}",
+                        {"path": str(source)})
+        except duckdb.Error as exc:
+            raise _read_error(path, exc) from None
     try:
         _check_casts(con, obj, path, by_key)
         selects = [
