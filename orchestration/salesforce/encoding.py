@@ -29,19 +29,18 @@ def _open(path: Path) -> BinaryIO:
 
 def _first_invalid_utf8(path: Path) -> tuple[int, bool] | None:
     """(line of the first byte UTF-8 cannot read, whether valid multi-byte characters came before
-    it), or None when the whole file is UTF-8."""
+    it), or None when the whole file is UTF-8. Every step runs in C: this reads every byte."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     line, seen_multibyte = 1, False
     with _open(path) as stream:
         while chunk := stream.read(CHUNK):
             try:
-                text = decoder.decode(chunk)
+                decoder.decode(chunk)
             except UnicodeDecodeError as error:
-                good = chunk[: error.start].decode("utf-8", errors="ignore")
-                seen_multibyte = seen_multibyte or any(ord(ch) > 0x7F for ch in good)
-                return line + good.count("\n"), seen_multibyte
-            line += text.count("\n")
-            seen_multibyte = seen_multibyte or any(ord(ch) > 0x7F for ch in text)
+                good = error.object[: error.start]  # pending bytes of the last chunk, then this one
+                return line + good.count(b"\n"), seen_multibyte or not good.isascii()
+            line += chunk.count(b"\n")
+            seen_multibyte = seen_multibyte or not chunk.isascii()
     return None
 
 
