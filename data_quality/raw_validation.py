@@ -43,8 +43,9 @@ def validate_raw(
     fingerprint, since = validation_scope.plan(con, object_name, table, context, load_mode)
     outcome = validate_query(con, validation_query(object_name, table, since), suite)
     quarantined = quarantine_rows(con, table, outcome, rules, quarantined_at)
-    table_rows = con.execute(f"select count(*) from raw.{quote_ident(table)}").fetchall()[0][0]
+    table_rows, loaded_through = con.execute(
+        f"select count(*), max(_loaded_at) from raw.{quote_ident(table)}").fetchall()[0]
     verdict = gate(object_name, outcome, rules, quarantined, config.quarantine_threshold,
                    config.orphan_tolerance, table_rows=table_rows)
-    validation_scope.record(con, object_name, table, fingerprint, context.as_of, verdict.passed)
+    validation_scope.record(con, object_name, fingerprint, context.as_of, loaded_through, verdict.passed)
     return RawValidation(suite, outcome, table_rows, quarantined, verdict, since)

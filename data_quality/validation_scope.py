@@ -25,7 +25,6 @@ import duckdb
 
 from data_quality.load_audit import AUDIT_SCHEMA
 from data_quality.rules import RuleContext, build_suite
-from data_quality.sql import quote_ident
 
 # Rules are compared with the as-of date set to this day, so that a new day is not a new rule.
 _REFERENCE_AS_OF = dt.date(2000, 1, 1)
@@ -108,8 +107,8 @@ def plan(
 
 
 def record(
-    con: duckdb.DuckDBPyConnection, object_name: str, table: str, fingerprint: str, as_of: dt.date, passed: bool,
+    con: duckdb.DuckDBPyConnection, object_name: str, fingerprint: str, as_of: dt.date,
+    loaded_through: dt.datetime | None, passed: bool,
 ) -> None:
-    """Remember what this validation covered: every row of the table as it is now."""
-    loaded_through = con.execute(f"select max(_loaded_at) from raw.{quote_ident(table)}").fetchall()[0][0]
+    """Remember what this validation covered: every row of the table, loaded up to `loaded_through`."""
     write_state(con, object_name, ValidationState(fingerprint, as_of, loaded_through, passed))

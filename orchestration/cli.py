@@ -104,12 +104,24 @@ def _export_folder(args: argparse.Namespace, paths) -> Path | None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from orchestration.report import company_kpi_table
-    from orchestration.run_lock import RunLockedError
-    from orchestration.runner import run_pipeline
+    from orchestration.run_lock import RunLockedError, run_lock
 
     paths = state_paths(args.home)
     as_of = parse_as_of(args.as_of)
+    # Held from the first write into the state directory (an unpacked .zip, an API extract, the
+    # demo org, a mapped export) to the publish: two runs never interleave there.
+    try:
+        with run_lock(paths.home, args.wait):
+            return _run_locked(args, paths, as_of)
+    except RunLockedError as exc:
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+
+
+def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
+    from orchestration.report import company_kpi_table
+    from orchestration.runner import run_pipeline
+
     load_mode = "merge" if args.merge else "replace"
     if args.salesforce:
         from orchestration.salesforce.api import SalesforceSourceError
@@ -141,11 +153,7 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
 
     print(f"Running the pipeline on {source} for {as_of} ...")
-    try:
-        summary = run_pipeline(paths, source, as_of, load_mode=load_mode, wait_seconds=args.wait)
-    except RunLockedError as exc:
-        print(f"crm-kpi: {exc}", file=sys.stderr)
-        return EXIT_BUSY
+    summary = run_pipeline(paths, source, as_of, load_mode=load_mode)
     _print_summary(summary)
     if not summary.published:
         print(

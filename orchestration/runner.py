@@ -11,7 +11,6 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.instance import get_instance
-from orchestration.run_lock import run_lock
 from orchestration.settings import StatePaths
 
 PUBLISHED_KEY = dg.AssetKey(["published", "crm_kpis"])
@@ -89,19 +88,12 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
 
 def run_pipeline(
     paths: StatePaths, source: Path, as_of: dt.date, tags: dict[str, str] | None = None,
-    load_mode: str = "replace", wait_seconds: float = 0.0,
+    load_mode: str = "replace",
 ) -> RunSummary:
     """Materialize every asset of the pipeline job for `source` and `as_of`, recorded in the
     state directory's Dagster instance (so `make ui` shows the run). `load_mode` is 'replace'
-    for a full export, 'merge' for a batch of changes. Raises RunLockedError when another run
-    still holds the state directory after `wait_seconds`."""
-    with run_lock(paths.home, wait_seconds):
-        return _run_locked(paths, source, as_of, tags, load_mode)
-
-
-def _run_locked(
-    paths: StatePaths, source: Path, as_of: dt.date, tags: dict[str, str] | None, load_mode: str,
-) -> RunSummary:
+    for a full export, 'merge' for a batch of changes. The caller holds the state directory's
+    run lock (see run_lock.py)."""
     instance = get_instance(paths)
     # Imported after the environment points at the state directory: resources read it.
     from orchestration.definitions import build_defs

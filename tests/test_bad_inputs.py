@@ -103,10 +103,15 @@ def test_a_case_run_by_another_test_names_a_test_that_exists(case):
     assert callable(getattr(module, name))
 
 
+def _opportunity_lines(records: int) -> list[str]:
+    """An Opportunity file's header and `records` plain records, as lines."""
+    return ["Id,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate"] + [
+        f"006{i:015d},005A,Prospecting,{i},2025-01-01,0,0,2025-01-01T00:00:00Z" for i in range(records)]
+
+
 def test_a_bad_line_past_the_sample_the_csv_sniffer_reads_is_named_with_its_file_and_line(tmp_path):
     """The sniffer reads the first 20,480 lines; a line past them fails only when the rows are read."""
-    lines = ["Id,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate"] + [
-        f"006{i:015d},005A,Prospecting,{i},2025-01-01,0,0,2025-01-01T00:00:00Z" for i in range(30_000)]
+    lines = _opportunity_lines(30_000)
     lines[25_001] += ",an extra field"  # line 25,002
     path = tmp_path / "Opportunity.csv"
     path.write_text("\n".join(lines))
@@ -116,8 +121,7 @@ def test_a_bad_line_past_the_sample_the_csv_sniffer_reads_is_named_with_its_file
 
 
 def test_a_windows_1252_line_past_the_sample_is_read_right(tmp_path):
-    lines = ["Id,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate"] + [
-        f"006{i:015d},005A,Prospecting,{i},2025-01-01,0,0,2025-01-01T00:00:00Z" for i in range(30_000)]
+    lines = _opportunity_lines(30_000)
     path = tmp_path / "Opportunity.csv"
     path.write_bytes(b"\n".join(  # line 25,002 names its stage in Windows-1252, like the rest of the file
         line.replace("Prospecting", "Qualifié").encode("cp1252") if number == 25_001 else line.encode()

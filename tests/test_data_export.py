@@ -10,6 +10,7 @@ import pytest
 
 from orchestration.cli import main
 from orchestration.salesforce.export import unpack_zip
+from orchestration.salesforce.objects import OBJECTS_BY_NAME
 from tests.data_export_support import MISSING, write_partial_org
 from tests.demo_org_support import PIPELINE_AS_OF
 from tests.kpi_reference import reference_kpis
@@ -48,9 +49,7 @@ def test_a_partial_org_data_export_zip_publishes_the_kpis_of_an_independent_comp
 
     # one warning per missing object, and a notice for the files of objects not modelled
     warned = sorted(line.split("/")[1].split(" ")[0] for line in out.splitlines() if "· in_export" in line)
-    assert warned == sorted(name.lower().replace("campaignmember", "campaign_member")
-                            .replace("forecastingquota", "forecasting_quota").replace("currencytype", "currency_type")
-                            for name in MISSING)
+    assert warned == sorted(OBJECTS_BY_NAME[name].table for name in MISSING)
     assert "Ignored 2 file(s) of objects the pipeline does not model: Attachment.csv, Note.csv." in out
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         # the custom field is kept; 15-character owner Ids joined their 18-character users

@@ -24,7 +24,7 @@ from orchestration.demo_org import generate_delta, generate_org
 from orchestration.demo_org.ids import parse_counter, to_18
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import DEFAULT_STAGES, OBJECTS
-from tests.demo_org_support import AS_OF
+from tests.demo_org_support import AS_OF, STRUCTURE_CHECKS
 
 CSV_DAY = AS_OF + dt.timedelta(days=1)  # a Thursday
 PARQUET_DAY = AS_OF + dt.timedelta(days=5)  # a Monday, after a weekend without changes
@@ -189,12 +189,7 @@ def test_the_new_org_is_the_old_one_upserted_by_id_with_the_delta(day):
 
 
 @pytest.mark.parametrize("check", [
-    "test_stage_flags_follow_the_stage_and_won_implies_closed",
-    "test_stage_history_starts_at_creation_in_the_first_stage_and_ends_in_the_current_stage",
-    "test_converted_leads_point_at_the_opportunity_created_at_conversion_by_their_owner",
-    "test_every_reference_resolves_and_live_rows_only_reference_live_rows",
-    "test_activities_point_at_leads_contacts_deals_and_accounts_and_never_a_what_on_a_lead",
-    "test_quotas_are_monthly_usd_amounts_per_rep",
+    *STRUCTURE_CHECKS,
     "test_campaign_members_have_a_response_date_exactly_when_they_responded",
 ])
 def test_the_new_org_keeps_the_references_and_rules_of_a_generated_one(day, check):

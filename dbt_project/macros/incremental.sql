@@ -10,3 +10,15 @@
 {% macro default__inputs_fingerprint(columns) -%}
     sum(hash({{ columns | join(', ') }}))
 {%- endmacro %}
+
+{#- A predicate on `inputs` (a relation with `key` and `_inputs_fingerprint`): true when the
+    incremental model does not hold that key with that fingerprint yet, i.e. the group is new or
+    its inputs changed since it was computed. -#}
+{% macro inputs_changed(inputs, key) -%}
+    not exists (
+        select 1
+        from {{ this }} as processed
+        where processed.{{ key }} = {{ inputs }}.{{ key }}
+            and processed._inputs_fingerprint = {{ inputs }}._inputs_fingerprint
+    )
+{%- endmacro %}

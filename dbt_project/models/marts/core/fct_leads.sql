@@ -91,12 +91,7 @@ leads_to_process as (
     select lead_inputs.*
     from lead_inputs
     {% if is_incremental() %}
-    where not exists (
-        select 1
-        from {{ this }} as processed
-        where processed.lead_id = lead_inputs.lead_id
-            and processed._inputs_fingerprint = lead_inputs._inputs_fingerprint
-    )
+    where {{ inputs_changed('lead_inputs', 'lead_id') }}
     {% endif %}
 
 ),

@@ -45,12 +45,7 @@ opportunities_to_process as (
     select opportunity_inputs.*
     from opportunity_inputs
     {% if is_incremental() %}
-    where not exists (
-        select 1
-        from {{ this }} as processed
-        where processed.opportunity_id = opportunity_inputs.opportunity_id
-            and processed._inputs_fingerprint = opportunity_inputs._inputs_fingerprint
-    )
+    where {{ inputs_changed('opportunity_inputs', 'opportunity_id') }}
     -- an open current visit ages with the as-of date
     or opportunity_id in (
         select opportunity_id
