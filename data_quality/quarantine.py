@@ -72,7 +72,7 @@ def gate(
         details[failure.rule] = {
             "rule": failure.describe(), "failing_rows": failure.unexpected_count, "share": round(share, 4),
             "threshold": limit, "quarantined": rule.row_level, "sample": [str(v) for v in failure.sample],
-            "sample_row_numbers": failure.failing_rows[:5],
+            "sample_row_numbers": [row for row, _ in failure.sampled] or failure.failing_rows[:5],
         }
         if share > limit:
             what = "rows" if rule.row_level else "rows (a table-level rule: none may fail)"

@@ -50,8 +50,10 @@ class ForeignKey:
     parent_table: str  # the raw table holding the referenced Ids
 
 
-def _id_rules() -> list[Rule]:
+def _record_rules() -> list[Rule]:
     return [
+        # the loader names what it could not read in `_parse_error` (file, line, column, rule)
+        Rule("record_parses", lambda c: gxe.ExpectColumnValuesToBeNull(column="_parse_error")),
         Rule("id_not_null", lambda c: gxe.ExpectColumnValuesToNotBeNull(column="id")),
         Rule("id_shaped_like_a_salesforce_id",
              lambda c: gxe.ExpectColumnValuesToMatchRegex(column="id", regex=SALESFORCE_ID_REGEX)),
@@ -85,7 +87,7 @@ class ObjectRules:
     rules: tuple[Rule, ...] = ()
 
     def all_rules(self) -> list[Rule]:
-        return _id_rules() + [_exists(fk) for fk in self.foreign_keys] + list(self.rules)
+        return _record_rules() + [_exists(fk) for fk in self.foreign_keys] + list(self.rules)
 
 
 _OWNER = ForeignKey("owner_id", "user")

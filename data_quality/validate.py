@@ -8,6 +8,7 @@ uniqueness, and counts add up. Each failing row is identified by its `_row_numbe
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class RuleOutcome:
     unexpected_count: int = 0
     sample: list[Any] = field(default_factory=list)
     failing_rows: list[int] = field(default_factory=list)  # _row_number of each failing row
+    sampled: list[tuple[int, Any]] = field(default_factory=list)  # (_row_number, value) behind `sample`
     error: str | None = None  # the rule could not be evaluated (it never counts as passed)
 
     @property
@@ -152,9 +154,16 @@ def _add_up(outcomes: dict[str, RuleOutcome], chunk_result: ExpectationSuiteVali
             continue
         unexpected = result.result.get("unexpected_count") or 0
         outcome.unexpected_count += unexpected
-        if unexpected:
+        if not unexpected:
+            continue
+        indexes = result.result.get("unexpected_index_list") or []
+        outcome.failing_rows.extend(int(index[ROW_KEY]) for index in indexes)
+        column = result.expectation_config.kwargs.get("column")
+        if column and indexes and column in indexes[0]:
+            # The sample is the failing values of the first rows of the file, whatever the chunks.
+            earliest = [(int(index[ROW_KEY]), _clean(index[column])) for index in indexes]
+            outcome.sampled = heapq.nsmallest(SAMPLE_SIZE, outcome.sampled + earliest, key=lambda pair: pair[0])
+            outcome.sample = [value for _, value in outcome.sampled]
+        else:
             sample = [_clean(v) for v in result.result.get("partial_unexpected_list") or []]
             outcome.sample.extend(sample[: SAMPLE_SIZE - len(outcome.sample)])
-            outcome.failing_rows.extend(
-                int(index[ROW_KEY]) for index in result.result.get("unexpected_index_list") or []
-            )

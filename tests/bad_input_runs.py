@@ -105,20 +105,44 @@ def assert_safe(run: Run) -> None:
     assert rows in (run.opportunities_before, _records(run.source, "Opportunity")), rows
 
 
+def _line_of(source: Path, file: str, text: str) -> int:
+    """The line of `file` on which `text` (or, when empty, the file's last line) is."""
+    content = (source / file).read_text()
+    return content.count("\n", 0, content.index(text) if text else len(content.rstrip("\n"))) + 1
+
+
+def quarantined_row(con: duckdb.DuckDBPyConnection, source: Path, case: Case) -> list[tuple]:
+    """`(rules, parse error, key)` of each row of the case in quarantine, the key being the column
+    its mart is looked up by (MART_OF); and the line of its record."""
+    outcome: Quarantined = case.outcome
+    table = quote_ident(outcome.table)
+    key = MART_OF[outcome.table][2] if outcome.table in MART_OF else "id"
+    if outcome.cut_file:
+        line = _line_of(source, outcome.cut_file, "")
+        return con.execute(f"select _quarantine_rules, _parse_error, {key} from quarantine.{table} "
+                           "where starts_with(_parse_error, $start)",
+                           {"start": f"{outcome.cut_file} line {line}:"}).fetchall(), line
+    file = "Lead.csv" if outcome.table == "lead" else "Opportunity.csv"
+    return con.execute(f"select _quarantine_rules, _parse_error, {key} from quarantine.{table} where name = $name",
+                       {"name": marker(case.id)}).fetchall(), _line_of(source, file, marker(case.id))
+
+
 def assert_quarantined(run: Run, case: Case) -> None:
-    """The case's row is in quarantine with exactly its rule, and not in the published marts."""
+    """The case's row is in quarantine with exactly its rule and reason, and not in the published marts."""
     outcome: Quarantined = case.outcome
     assert run.exit_code == 0, run.output
     assert_safe(run)
-    mart, mart_column, raw_column = MART_OF[outcome.table]
     with duckdb.connect(str(run.home / "warehouse.duckdb"), read_only=True) as con:
-        rows = con.execute(f"select _quarantine_rules, {raw_column} from quarantine.{outcome.table} "
-                           "where name = $name", {"name": marker(case.id)}).fetchall()
-    assert [rules for rules, _ in rows] == [outcome.rule]
-    with duckdb.connect(str(run.home / "published" / "crm_kpis.duckdb"), read_only=True) as con:
-        in_marts = con.execute(f"select count(*) from {mart} where {mart_column} = $key",
-                               {"key": rows[0][1]}).fetchall()[0][0]
-    assert in_marts == 0
+        rows, line = quarantined_row(con, run.source, case)
+    assert [rules for rules, _, _ in rows] == [outcome.rule]
+    for says in outcome.says:
+        assert says.format(line=line) in rows[0][1], rows[0][1]
+    if outcome.table in MART_OF:
+        mart, mart_column, _ = MART_OF[outcome.table]
+        with duckdb.connect(str(run.home / "published" / "crm_kpis.duckdb"), read_only=True) as con:
+            in_marts = con.execute(f"select count(*) from {mart} where {mart_column} = $key",
+                                   {"key": rows[0][2]}).fetchall()[0][0]
+        assert in_marts == 0
 
 
 def assert_stored(run: Run, case: Case) -> None:

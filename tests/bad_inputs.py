@@ -30,7 +30,12 @@ SQL_FOLDER = f"export {INJECTION} \"q\" \\"  # the export's folder: every file p
 @dataclass(frozen=True)
 class Quarantined:
     table: str
-    rule: str
+    rule: str  # the row's rules, as `_quarantine_rules` lists them
+    # What `_parse_error` says, `{line}` being the line of the case's record in its file.
+    says: tuple[str, ...] = ()
+    # The file whose last line is the case's record, when the reader rejected it: such a row has
+    # no Name to find it by (every field is NULL), so it is found by its line.
+    cut_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,13 @@ def _missing(export: Path) -> Path:
     return export / "no such export"
 
 
+def _truncated_last_line(export: Path) -> None:
+    """The file stops in its last record, after its first four fields, as an interrupted download does."""
+    lines = (export / "EmailMessage.csv").read_text().splitlines()
+    assert not any('"' in line for line in lines)  # one line per record: the cut one is the last line
+    (export / "EmailMessage.csv").write_text("\n".join(lines[:-1] + [",".join(lines[-1].split(",")[:4])]))
+
+
 def _in_run(run: str, cases: list[Case]) -> list[Case]:
     return [replace(case, run=run) for case in cases]
 
@@ -154,6 +166,21 @@ QUARANTINE_CASES = [
          Quarantined("opportunity", "id_shaped_like_a_salesforce_id")),
     Case("converted_lead_without_converted_date", "a lead converted without a ConvertedDate",
          _converted_lead_without_converted_date, Quarantined("lead", "converted_lead_has_converted_date")),
+    Case("text_in_amount", "an opportunity with Amount 'twelve hundred'",
+         _add_opportunity("text_in_amount", Amount="twelve hundred"),
+         Quarantined("opportunity", "record_parses", says=(
+             "Opportunity.csv line {line}: column Amount: 'twelve hundred' breaks the rule 'Amount must be a number",))),
+    Case("abc_in_close_date", "an opportunity with CloseDate 'abc'",
+         _add_opportunity("abc_in_close_date", CloseDate="abc"),
+         Quarantined("opportunity", "record_parses", says=(
+             "Opportunity.csv line {line}: column CloseDate: 'abc' breaks the rule "
+             "'CloseDate must be a date (YYYY-MM-DD)'",))),
+    Case("truncated_last_line", "EmailMessage.csv cut off in the middle of its last record",
+         _truncated_last_line,
+         Quarantined("email_message", "id_not_null, record_parses", cut_file="EmailMessage.csv", says=(
+             "EmailMessage.csv line {line}: Expected Number of Columns: 21 Found: 4",
+             "rule: a record has as many fields as the header and closes every quote it opens",
+             "the record: 02s"))),
     Case("sql_in_values", "opportunity names that try to break out of SQL: quote, double quote, backslash",
          _sql_in_values, Stored("opportunity", {"name": SQL_VALUES})),
     Case("extra_unknown_column", "a custom field Region__c the pipeline does not model",
@@ -176,16 +203,11 @@ def _binary_event_file(export: Path) -> None:
     (export / "Event.csv").write_bytes(random.Random(7).randbytes(4096))
 
 
-def _truncated_last_line(export: Path) -> None:
-    """The file stops in its 100th record, after its first four fields, as an interrupted download does."""
-    lines = (export / "EmailMessage.csv").read_text().splitlines()
-    (export / "EmailMessage.csv").write_text("\n".join(lines[:100] + [",".join(lines[100].split(",")[:4])]))
-
-
-def _set(name: str, column: str, value: str, row: int = 4) -> Callable[[Path], None]:
+def _us_dates(name: str, column: str) -> Callable[[Path], None]:
+    """Every date of the column written as another CRM's CSV writes them: MM/DD/YYYY."""
     def damage(export: Path) -> None:
         frame = read(export, name)
-        frame.loc[row, column] = value
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%m/%d/%Y")
         write(frame, export, name)
     return damage
 
@@ -245,21 +267,15 @@ def _account_file_in_windows_1252(export: Path) -> None:
 
 
 CASES: list[Case] = _in_run("quarantine", QUARANTINE_CASES) + _in_run("broken_files", [
-    Case("text_in_amount", "Amount 'twelve hundred' in Opportunity.csv",
-         _set("Opportunity", "Amount", "twelve hundred"),
-         HeldBack(("Opportunity.csv", "column Amount", "must be a number", "twelve hundred"))),
-    Case("abc_in_close_date", "CloseDate 'abc' in OpportunityHistory.csv",
-         _set("OpportunityHistory", "CloseDate", "abc"),
-         HeldBack(("OpportunityHistory.csv", "column CloseDate", "must be a date (YYYY-MM-DD)", "abc"))),
+    Case("every_close_date_in_another_format", "OpportunityHistory.csv with every CloseDate as MM/DD/YYYY",
+         _us_dates("OpportunityHistory", "CloseDate"),
+         HeldBack(("validated/opportunity_history · expectations", "record_parses on",
+                   "[\"OpportunityHistory.csv line 2: column CloseDate:",
+                   "breaks the rule 'CloseDate must be a date (YYYY-MM-DD)'"))),
     Case("empty_file", "Task.csv of zero bytes (an optional object)", _empty("Task"),
          HeldBack(("Task.csv", "is empty"))),
     Case("binary_file", "Event.csv holding binary data", _binary_event_file,
          HeldBack(("Event.csv", "is neither UTF-8 nor Windows-1252 text"))),
-    Case("truncated_last_line", "EmailMessage.csv cut off in the middle of its last record",
-         _truncated_last_line,
-         HeldBack(("EmailMessage.csv", "line 101 does not match the header",
-                   "Expected Number of Columns: 21 Found: 4",
-                   "rule: every record has as many comma-separated fields as the header"))),
     Case("missing_required_column", "Lead.csv without its IsConverted column", _drop_lead_is_converted,
          HeldBack(("Lead.csv", "required column(s) IsConverted missing", "rule: Lead needs"))),
     Case("renamed_column", "Campaign.csv with Name renamed to 'Campaign Name'", _rename_campaign_name,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+from collections import Counter
 
 import duckdb
 import pytest
 
-from orchestration.salesforce.export import ExportError
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OPPORTUNITY
 from tests.bad_input_runs import (
@@ -23,9 +23,10 @@ from tests.bad_input_runs import (
     assert_stored,
     cases_of,
     params,
+    quarantined_row,
     run_once,
 )
-from tests.bad_inputs import CASES, HeldBack, Loaded, Quarantined, Stored, marker
+from tests.bad_inputs import CASES, HeldBack, Loaded, Quarantined, Stored
 
 RUNS = ("quarantine", "not_an_export", "path_does_not_exist")
 
@@ -52,14 +53,10 @@ def test_the_quarantine_holds_the_row_of_every_case_and_no_other_row(corpus_run)
         tables = [row[0] for row in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'quarantine'").fetchall()]
         counts = {table: con.execute(f"select count(*) from quarantine.{table}").fetchall()[0][0] for table in tables}
-        names = {table: [row[0] for row in con.execute(f"select name from quarantine.{table}").fetchall()]
-                 for table in {case.outcome.table for case in cases}}
-    assert {table for table, rows in counts.items() if rows} == set(names)
-    for table, quarantined in names.items():
-        must = {marker(case.id) for case in cases if case.outcome.table == table and not case.xfail}
-        may = {marker(case.id) for case in cases if case.outcome.table == table and case.xfail}
-        assert must <= set(quarantined) <= must | may, table
-        assert len(quarantined) == len(set(quarantined)), table  # each row counted once
+        found = {case.id: quarantined_row(con, run.source, case)[0] for case in cases}
+    assert all(len(rows) == 1 for rows in found.values()), found  # each case's row, counted once
+    expected = Counter(case.outcome.table for case in cases)
+    assert {table: rows for table, rows in counts.items() if rows} == dict(expected)
 
 
 @pytest.mark.e2e
@@ -109,15 +106,18 @@ def _opportunity_lines(records: int) -> list[str]:
         f"006{i:015d},005A,Prospecting,{i},2025-01-01,0,0,2025-01-01T00:00:00Z" for i in range(records)]
 
 
-def test_a_bad_line_past_the_sample_the_csv_sniffer_reads_is_named_with_its_file_and_line(tmp_path):
-    """The sniffer reads the first 20,480 lines; a line past them fails only when the rows are read."""
+def test_a_bad_line_past_the_sample_the_csv_sniffer_reads_is_quarantined_with_its_line(tmp_path):
+    """The sniffer reads the first 20,480 lines; a line past them is rejected when the rows are read."""
     lines = _opportunity_lines(30_000)
     lines[25_001] += ",an extra field"  # line 25,002
     path = tmp_path / "Opportunity.csv"
     path.write_text("\n".join(lines))
-    with pytest.raises(ExportError) as error:
-        load_object(duckdb.connect(), OPPORTUNITY, path, dt.datetime(2026, 11, 20))
-    assert str(error.value).startswith(f"{path}: cannot be read as csv: CSV Error on Line: 25002")
+    con = duckdb.connect()
+    result = load_object(con, OPPORTUNITY, path, dt.datetime(2026, 11, 20))
+    assert (result.rows, result.unparsed_rows) == (30_000, 1)
+    (error,), = con.execute("select _parse_error from raw.opportunity where _parse_error is not null").fetchall()
+    assert error.startswith("Opportunity.csv line 25002: Expected Number of Columns: 8 Found: 9")
+    assert error.endswith(f"the record: {lines[25_001]}")
 
 
 def test_a_windows_1252_line_past_the_sample_is_read_right(tmp_path):

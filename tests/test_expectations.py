@@ -26,7 +26,7 @@ def _tasks(con, rows: int, bad_owner_every: int) -> str:
         create or replace table task as
         select printf('00T%012dAAA', i) as id, i as _row_number,
                printf('005%012dAAA', i % 7) as owner_id, i % {bad_owner_every} <> 0 as _fk_owner_id,
-               timestamp '2026-01-01' as created_date
+               timestamp '2026-01-01' as created_date, null::varchar as _parse_error
         from range(1, {rows + 1}) as r(i)
     """)
     return "select * from task"
@@ -51,6 +51,19 @@ def test_a_table_validated_in_chunks_counts_the_same_failures_as_in_one_piece():
     assert chunked.result.statistics["unsuccessful_expectations"] == 1
     assert [r.result["unexpected_count"] for r in whole.result.results] == \
         [r.result["unexpected_count"] for r in chunked.result.results]
+
+
+def test_a_rules_sample_is_the_failing_values_of_the_first_rows_of_the_file_whatever_the_chunks():
+    con = duckdb.connect()
+    _tasks(con, rows=1_000, bad_owner_every=1_001)
+    con.execute("update task set _parse_error = 'line ' || (_row_number + 1) where _row_number % 7 = 0")
+    suite, _ = build_suite("Task", "task", RULES)
+
+    parses = {o.rule: o for o in validate_query(con, "select * from task", suite, chunk_rows=150).outcomes}["record_parses"]
+
+    assert parses.unexpected_count == 142
+    assert parses.sample == ["line 8", "line 15", "line 22", "line 29", "line 36"]
+    assert [row for row, _ in parses.sampled] == [7, 14, 21, 28, 35]
 
 
 def test_data_docs_render_one_page_per_run_and_keep_only_the_newest_runs(tmp_path, monkeypatch):

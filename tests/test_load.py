@@ -96,12 +96,41 @@ def test_a_missing_required_column_names_the_file_and_the_column(tmp_path):
         _load(tmp_path, "Id,OwnerId,Amount,CloseDate,IsClosed,IsWon,CreatedDate\n")
 
 
-def test_a_value_that_breaks_its_type_names_the_file_column_and_rule(tmp_path):
-    with pytest.raises(ExportError) as caught:
-        _load(tmp_path, OPPORTUNITY_HEADER + "\n006A,005A,Prospecting,5,abc,0,0,2025-01-01T00:00:00Z\n")
-    message = str(caught.value)
-    assert "Opportunity.csv" in message and "column CloseDate" in message
-    assert "must be a date" in message and "'abc'" in message
+def test_a_value_that_breaks_its_type_is_loaded_as_null_with_the_file_line_column_and_rule(tmp_path):
+    con, result = _load(tmp_path, OPPORTUNITY_HEADER + "\n"
+                        "006A,005A,Prospecting,5,2025-01-01,0,0,2025-01-01T00:00:00Z\n"
+                        "006B,005A,Prospecting,7,abc,0,maybe,2025-01-01T00:00:00Z\n")
+    assert result.rows == 2 and result.unparsed_rows == 1
+    rows = con.execute("select id, amount, close_date, is_won, _parse_error from raw.opportunity order by id").fetchall()
+    assert rows[0] == ("006A", Decimal("5.00"), dt.date(2025, 1, 1), False, None)
+    assert rows[1][:4] == ("006B", Decimal("7.00"), None, None)
+    assert rows[1][4] == (
+        "Opportunity.csv line 3: column CloseDate: 'abc' breaks the rule 'CloseDate must be a date (YYYY-MM-DD)'; "
+        "column IsWon: 'maybe' breaks the rule 'IsWon must be true/false or 1/0'")
+
+
+def test_a_typed_parquet_value_that_does_not_fit_its_field_is_named_by_its_row(tmp_path):
+    path = tmp_path / "Opportunity.parquet"
+    duckdb.sql(f"""copy (select * from (values
+                   ('006A', '005A', 'Prospecting', 5.0, '2025-01-01', false, false, '2025-01-01T00:00:00Z'),
+                   ('006B', '005A', 'Prospecting', 1e20, '2025-01-01', false, false, '2025-01-01T00:00:00Z'))
+                   as t(Id, OwnerId, StageName, Amount, CloseDate, IsClosed, IsWon, CreatedDate))
+                   to '{path}' (format parquet)""")
+    con = duckdb.connect()
+    result = load_object(con, OPPORTUNITY, path, LOADED_AT)
+    assert result.unparsed_rows == 1
+    assert con.execute("select id, amount, _parse_error from raw.opportunity where _parse_error is not null"
+                       ).fetchall() == [("006B", None, "Opportunity.parquet row 2: column Amount: '1e+20' breaks the rule "
+                                         "'Amount must be a number with at most 16 digits before the decimal point'")]
+
+
+def test_a_record_cut_short_is_loaded_as_an_empty_row_holding_its_line_reason_and_text(tmp_path):
+    con, result = _load(tmp_path, OPPORTUNITY_HEADER + "\n"
+                        "006A,005A,Prospecting,5,2025-01-01,0,0,2025-01-01T00:00:00Z\n006B,005A,Prosp")
+    assert result.rows == 2 and result.unparsed_rows == 1
+    assert con.execute("select id, _row_number, _parse_error from raw.opportunity where id is null").fetchall() == [
+        (None, 2, "Opportunity.csv line 3: Expected Number of Columns: 8 Found: 3 (rule: a record has as many "
+                  "fields as the header and closes every quote it opens); the record: 006B,005A,Prosp")]
 
 
 def test_an_unreadable_file_is_a_clear_error(tmp_path):
@@ -115,7 +144,7 @@ def test_a_missing_object_loads_as_an_empty_table_with_its_full_schema():
     result = load_object(con, TASK, None, LOADED_AT)
     columns = [r[0] for r in con.execute("describe raw.task").fetchall()]
     assert result.rows == 0
-    assert columns == [f.column for f in TASK.fields] + ["_loaded_at", "_row_number"]
+    assert columns == [f.column for f in TASK.fields] + ["_loaded_at", "_row_number", "_parse_error"]
 
 
 def test_export_files_are_found_case_insensitively(tmp_path):

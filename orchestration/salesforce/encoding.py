@@ -23,7 +23,8 @@ CHUNK = 1 << 20
 FALLBACK = "cp1252"
 
 
-def _open(path: Path) -> BinaryIO:
+def open_bytes(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed when it is gzip."""
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
@@ -32,7 +33,7 @@ def _first_invalid_utf8(path: Path) -> tuple[int, bool] | None:
     it), or None when the whole file is UTF-8. Every step runs in C: this reads every byte."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     line, seen_multibyte = 1, False
-    with _open(path) as stream:
+    with open_bytes(path) as stream:
         while chunk := stream.read(CHUNK):
             try:
                 decoder.decode(chunk)
@@ -46,7 +47,7 @@ def _first_invalid_utf8(path: Path) -> tuple[int, bool] | None:
 
 def _transcode(path: Path, target: Path) -> None:
     decoder = codecs.getincrementaldecoder(FALLBACK)()
-    with _open(path) as source, open(target, "w", encoding="utf-8", newline="") as out:
+    with open_bytes(path) as source, open(target, "w", encoding="utf-8", newline="") as out:
         try:
             while chunk := source.read(CHUNK):
                 out.write(decoder.decode(chunk))

@@ -1,8 +1,9 @@
 """Loading one Salesforce object from an export file into the warehouse's `raw` schema.
 
 DuckDB's own CSV and Parquet readers do the reading (no Python row loops). Every value is read as
-text first and cast by our rules, so a value that does not fit its field is reported with the file,
-the column and the rule instead of being silently turned into NULL.
+text first and cast by our rules. A record that cannot be read whole (a value that does not fit its
+field, a line cut short) is still loaded, with `_parse_error` naming the file, its line, the column
+and the rule, so the quality gate quarantines it: never a silent NULL, never a dropped record.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
+import pandas as pd
 
 from data_quality.sql import quote_ident
 from orchestration.salesforce.encoding import utf8_readable
@@ -20,6 +22,7 @@ from orchestration.salesforce.export import ExportError
 from orchestration.salesforce.ids import normalized_id_sql
 from orchestration.salesforce.merge import MergeCounts, merge_into, replace_table
 from orchestration.salesforce.objects import Field, SObject, snake_case
+from orchestration.salesforce.reader import FileRead, is_parquet, read_into, record_lines
 
 RAW_SCHEMA = "raw"
 LoadMode = Literal["replace", "merge"]
@@ -33,6 +36,7 @@ class LoadResult:
     extra_columns: list[str] = field(default_factory=list)  # kept as text, e.g. custom __c fields
     missing_optional_columns: list[str] = field(default_factory=list)
     merged: MergeCounts | None = None  # set when the file was merged into an existing table
+    unparsed_rows: int = 0  # records with a value or a shape that could not be read (see `_parse_error`)
 
 
 # How a text value becomes each field type. `{v}` is the trimmed text with '' made NULL.
@@ -73,71 +77,6 @@ def _parse_expr(f: Field, source_col: str, source_type: str) -> str:
     return _PARSERS[f.type].format(v=text)
 
 
-def _read_expr(path: Path) -> str:
-    if path.name.lower().endswith(".parquet"):
-        return "read_parquet($path)"
-    # Everything as text: our casts decide types, not the sniffer's guess from a sample.
-    return "read_csv($path, header = true, all_varchar = true)"
-
-
-def _read_error(path: Path, exc: duckdb.Error) -> ExportError:
-    """DuckDB's reader error as one line: what went wrong and where, without its advice and echo.
-
-    The run summary shows the first line of a message, and DuckDB puts the reason (e.g. "This file is
-    not utf-8 encoded") on the lines after "CSV Error on Line: N".
-    """
-    kept = []
-    for line in str(exc).splitlines():
-        line = line.strip()
-        if not line or line.startswith(("Possible", "The search space", "file =")):
-            break
-        if not line.startswith("Original Line"):  # the record itself: long, and maybe not text
-            kept.append(line.removeprefix("Invalid Input Error: ").rstrip("."))
-    return ExportError(f"{path}: cannot be read as {path.suffix.lstrip('.')}: {'; '.join(kept)}")
-
-
-def _ragged_line_error(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -> ExportError:
-    """Name the first record whose fields do not match the header's, found by a strict comma read.
-
-    When records have different numbers of fields (a line cut short), DuckDB's sniffer gives up on
-    the comma and reads each whole line as one column, so the columns look missing instead.
-    """
-    try:
-        con.execute(
-            "select count(*) from read_csv($path, header = true, all_varchar = true, delim = ',', "
-            "quote = '\"', escape = '\"', store_rejects = true, rejects_table = '_rejects', "
-            "rejects_scan = '_rejects_scan')", {"path": str(source)},
-        ).fetchall()  # the rejects are written as the rows are read
-        first = con.execute(
-            "select line, error_message from _rejects order by line, column_idx limit 1").fetchall()
-    except duckdb.Error as exc:
-        return _read_error(path, exc)
-    finally:
-        con.execute("drop table if exists _rejects")
-        con.execute("drop table if exists _rejects_scan")
-    what = "its records do not match the header"
-    if first:
-        what = f"line {first[0][0]} does not match the header ({first[0][1]})"
-    return ExportError(
-        f"{path}: {what}; rule: every record has as many comma-separated fields as the header "
-        "(was the file cut short?)"
-    )
-
-
-def _describe(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -> list[tuple[str, str]]:
-    """The file's columns and their types, refusing a file that is empty, unreadable or ragged.
-    `source` is what is read (`path` itself, or its UTF-8 copy); messages name `path`."""
-    if path.stat().st_size == 0:
-        raise ExportError(f"{path}: the file is empty (0 bytes; an export file has at least its header row)")
-    try:
-        rows = con.execute(f"describe select * from {_read_expr(path)}", {"path": str(source)}).fetchall()
-    except duckdb.Error as exc:
-        raise _read_error(path, exc) from None
-    if len(rows) == 1 and "," in rows[0][0] and not path.name.lower().endswith(".parquet"):
-        raise _ragged_line_error(con, path, source)
-    return [(r[0], r[1]) for r in rows]
-
-
 def _column_plan(obj: SObject, path: Path, columns: list[tuple[str, str]]):
     """Match the file's headers to the object's fields (CamelCase or snake_case headers)."""
     by_key: dict[str, tuple[str, str]] = {}
@@ -160,30 +99,65 @@ def _column_plan(obj: SObject, path: Path, columns: list[tuple[str, str]]):
     return by_key, missing, extras
 
 
-def _check_casts(con, obj: SObject, path: Path, by_key) -> None:
-    """Refuse values that do not fit their field, naming the file, column, rule and examples.
+def _value_errors(obj: SObject, by_key) -> tuple[str, dict[str, str]]:
+    """SQL for what is wrong with a record's values (NULL when nothing is), and its parameters.
 
-    One scan of the file's rows checks every typed column at once.
-    """
-    checked = []
-    for f in obj.fields:
-        if f.column not in by_key or f.type in ("id", "string") or by_key[f.column][1] != "VARCHAR":
+    A value that does not fit its field's type is typed as NULL and named here, with the text it
+    had and the rule it breaks, so its record goes to quarantine with a reason instead of passing
+    with a NULL. Column names come from the file, so they are bound as parameters, never pasted."""
+    reasons, params = [], {}
+    for index, f in enumerate(obj.fields):
+        if f.column not in by_key or f.type in ("id", "string"):
             continue
-        source_col = by_key[f.column][0]
+        source_col, source_type = by_key[f.column]
         col = quote_ident(source_col)
-        bad = f"nullif(trim({col}), '') is not null and ({_parse_expr(f, source_col, 'VARCHAR')}) is null"
-        checked.append((f, source_col, f"count(*) filter (where {bad})", f"(list(distinct {col}) filter (where {bad}))[1:3]"))
-    if not checked:
+        given = f"nullif(trim({col}), '')" if source_type == "VARCHAR" else col
+        quoted_value = f"'''' || cast({col} as varchar) || ''''"
+        reasons.append(
+            f"case when {given} is not null and ({_parse_expr(f, source_col, source_type)}) is null "
+            f"then 'column ' || $column{index} || ': ' || {quoted_value} || ' breaks the rule ' || $rule{index} end"
+        )
+        params[f"column{index}"] = source_col
+        params[f"rule{index}"] = f"'{f.api_name} {_RULES[f.type]}'"
+    if not reasons:
+        return "null::varchar", params
+    return f"nullif(concat_ws('; ', {', '.join(reasons)}), '')", params
+
+
+def _locate_errors(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead) -> None:
+    """Prefix each value error in `_batch` with the file and the line (a CSV) or the row (Parquet)
+    of its record."""
+    where = {"file": path.name}
+    if is_parquet(path):
+        con.execute("update _batch set _parse_error = $file || ' row ' || _row_number || ': ' || _parse_error "
+                    "where _parse_error is not null", where)
         return
-    aggregates = ", ".join(f"{count}, {examples}" for _, _, count, examples in checked)
-    results = con.execute(f"select {aggregates} from _src").fetchall()[0]
-    for index, (f, source_col, _, _) in enumerate(checked):
-        bad_count, examples = results[2 * index], results[2 * index + 1]
-        if bad_count:
-            raise ExportError(
-                f"{path}: column {source_col} has {bad_count} value(s) that break the rule "
-                f"'{f.api_name} {_RULES[f.type]}', e.g. {examples}"
-            )
+    lines = record_lines(con, "_src", file_read.rejected)
+    try:
+        con.execute(f"update _batch set _parse_error = $file || ' line ' || lines.line || ': ' || _parse_error "
+                    f"from {lines} as lines where lines.record = _batch._row_number and _parse_error is not null",
+                    where)
+    finally:
+        con.execute(f"drop table if exists {lines}")
+
+
+def _add_rejected(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead, loaded_at: dt.datetime) -> None:
+    """Records the reader rejected join the batch as rows of NULL fields whose `_parse_error` holds
+    their line, the reason and their text: the quality gate quarantines them and counts them."""
+    rejected = pd.DataFrame([vars(r) for r in file_read.rejected], columns=["line", "reason", "text"])
+    con.register("_rejected", rejected)
+    try:
+        con.execute(
+            """insert into _batch by name
+               select $loaded_at::timestamp as _loaded_at,
+                      (select count(*) from _src) + row_number() over (order by line) as _row_number,
+                      $file || ' line ' || line || ': ' || reason || ' (rule: a record has as many fields '
+                          || 'as the header and closes every quote it opens); the record: ' || text as _parse_error
+               from _rejected""",
+            {"file": path.name, "loaded_at": loaded_at},
+        )
+    finally:
+        con.unregister("_rejected")
 
 
 def load_object(
@@ -209,21 +183,16 @@ def load_object(
             cols = ", ".join(f"null::{f.duckdb_type} as {quote_ident(f.column)}" for f in obj.fields)
             con.execute(
                 f"create or replace table {target} as "
-                f"select {cols}, null::timestamp as _loaded_at, null::bigint as _row_number limit 0"
+                f"select {cols}, null::timestamp as _loaded_at, null::bigint as _row_number, "
+                "null::varchar as _parse_error limit 0"
             )
         rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
         return LoadResult(obj.table, rows, None)
 
     with utf8_readable(path) as source:
-        by_key, missing, extras = _column_plan(obj, path, _describe(con, path, source))
-        try:
-            # the sniffer reads a sample: a bad line further down the file only shows up here
-            con.execute(f"create or replace temp table _src as select * from {_read_expr(path)}",
-                        {"path": str(source)})
-        except duckdb.Error as exc:
-            raise _read_error(path, exc) from None
+        file_read = read_into(con, path, source, "_src")
     try:
-        _check_casts(con, obj, path, by_key)
+        by_key, missing, extras = _column_plan(obj, path, file_read.columns)
         selects = [
             f"{_parse_expr(f, *by_key[f.column])} as {quote_ident(f.column)}"
             if f.column in by_key
@@ -232,10 +201,17 @@ def load_object(
         ]
         selects += [f"{quote_ident(src)} as {quote_ident(key)}" for key, (src, _) in extras]
         selects.append("$loaded_at::timestamp as _loaded_at")
-        # The record's position in the file (1 = first data row), so quarantine can point at it.
+        # The record's position among the records read (1 = the first); rejected records follow.
         selects.append("rowid + 1 as _row_number")
+        errors, params = _value_errors(obj, by_key)
+        selects.append(f"{errors} as _parse_error")
         con.execute(f"create or replace temp table _batch as select {', '.join(selects)} from _src",
-                    {"loaded_at": loaded_at})
+                    {"loaded_at": loaded_at, **params})
+        if con.execute("select count(*) from _batch where _parse_error is not null").fetchall()[0][0]:
+            _locate_errors(con, path, file_read)
+        if file_read.rejected:
+            _add_rejected(con, path, file_read, loaded_at)
+        unparsed = con.execute("select count(*) from _batch where _parse_error is not null").fetchall()[0][0]
         counts = None
         con.execute("begin transaction")
         try:
@@ -258,4 +234,5 @@ def load_object(
         extra_columns=[key for key, _ in extras],
         missing_optional_columns=[f.api_name for f in missing],
         merged=counts,
+        unparsed_rows=unparsed,
     )

@@ -20,7 +20,8 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
         kinds={"duckdb", "salesforce"},
         description=(
             f"Salesforce `{obj.api_name}` from the source folder, typed, in `raw.{obj.table}` "
-            f"(Fivetran-style snake_case columns plus `_loaded_at`): replaced by a full export, "
+            f"(Fivetran-style snake_case columns plus `_loaded_at`, and `_parse_error` for a record "
+            f"that could not be read whole): replaced by a full export, "
             f"or merged by Id from a batch of changes."
         ),
     )
@@ -52,6 +53,11 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
                       for name, count in vars(result.merged).items()}
         if path is None and pipeline.load_mode == "merge":
             context.log.info(f"{obj.api_name}: no changes in this batch; raw.{obj.table} left as it was.")
+        elif result.unparsed_rows:
+            context.log.warning(
+                f"{obj.api_name}: {result.unparsed_rows:,} record(s) of {path.name} could not be read whole; "
+                f"they are in raw.{obj.table} with `_parse_error` (line and reason) and go to quarantine."
+            )
         elif path is None:
             context.log.warning(
                 f"{obj.api_name}: not in the export; loaded as an empty table. KPIs that need it "
@@ -60,6 +66,7 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata={
                 "rows": dg.MetadataValue.int(result.rows),
+                "unparsed_rows": dg.MetadataValue.int(result.unparsed_rows),
                 "source_file": dg.MetadataValue.path(result.source_file or "(missing: empty table)"),
                 "as_of": dg.MetadataValue.text(pipeline.as_of_date.isoformat()),
                 "extra_columns": dg.MetadataValue.json(result.extra_columns),
