@@ -1,8 +1,10 @@
 """A run killed with SIGKILL at any stage leaves the last good published files as they were, and
 the next run succeeds with no clean-up.
 
-Each run is killed, whole (the CLI and its dbt process), as soon as it starts a step of the stage
-under test; the stage is read from the run's Dagster event log. The runs form a chain: the run
+Each run's CLI process is killed (as `kill -9` or the out-of-memory killer would) as soon as it
+starts a step of the stage under test; the stage is read from the run's Dagster event log. Its
+dbt process, if any, must die with it (orchestration/dbt_child.py): no process of the run may
+outlive it, since one holding the warehouse's lock would stop the next run. The runs form a chain: the run
 after a kill is the one killed at the next stage, so each proves the previous kill left nothing
 in its way, and the last run must publish.
 """
@@ -27,6 +29,7 @@ from tests.test_pipeline import _published_files
 CLI = Path(sys.executable).with_name("crm-kpi")
 # (stage, the step-key prefix of its steps in the Dagster event log)
 STAGES = [("ingest", "raw__"), ("dbt", "crm_kpi_dbt_models"), ("checks", "marts__"), ("publish", "published__")]
+DBT_PROCESS = "crm-kpi-dbt build"  # killed during dbt: once dbt itself runs, so it must die too
 
 
 def _started_steps(runs_dir: Path, known: set[Path]) -> list[str]:
@@ -40,6 +43,27 @@ def _started_steps(runs_dir: Path, known: set[Path]) -> list[str]:
     except sqlite3.Error:
         return []  # the log is being created
     return [row[0] for row in rows]
+
+
+def _processes(session: int) -> list[str]:
+    """Command lines of the running processes of a session (a run started in its own session)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[0] != "Z" and int(fields[3]) == session:  # state, ppid, pgrp, session
+                found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+    return found
+
+
+def _survivors(session: int, seconds: float = 10) -> list[str]:
+    """The session's processes still running `seconds` after its leader was killed."""
+    deadline = time.monotonic() + seconds
+    while (alive := _processes(session)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive
 
 
 def _run(export: Path, home: Path) -> subprocess.Popen:
@@ -58,10 +82,12 @@ def _kill_at(stage_prefix: str, export: Path, home: Path) -> str:
         if process.poll() is not None:
             pytest.fail(f"the run ended before reaching {stage_prefix}:\n{process.stdout.read()}")
         steps = _started_steps(runs_dir, known)
-        if any(step.startswith(stage_prefix) for step in steps):
-            os.killpg(process.pid, signal.SIGKILL)
+        dbt_is_due = stage_prefix != "crm_kpi_dbt_models" or any(DBT_PROCESS in p for p in _processes(process.pid))
+        if any(step.startswith(stage_prefix) for step in steps) and dbt_is_due:
+            os.kill(process.pid, signal.SIGKILL)
             output = process.communicate()[0]
             assert process.returncode == -signal.SIGKILL
+            assert _survivors(process.pid) == [], f"processes of the run killed at {stage_prefix} live on"
             return output
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)

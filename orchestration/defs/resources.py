@@ -26,8 +26,9 @@ def resources() -> dg.Definitions:
             "dbt": DbtCliResource(
                 project_dir=str(DBT_PROJECT_DIR),
                 profiles_dir=str(DBT_PROJECT_DIR),
-                # The dbt of this interpreter's environment, found even when it is not on PATH.
-                dbt_executable=str(Path(sys.executable).parent / "dbt"),
+                # The dbt of this interpreter's environment, found even when it is not on PATH,
+                # started so that it dies with the run (see orchestration/dbt_child.py).
+                dbt_executable=str(Path(sys.executable).parent / "crm-kpi-dbt"),
             ),
         },
     )

@@ -1,0 +1,38 @@
+"""dbt as the pipeline starts it: a process that dies with the run that started it.
+
+A run killed outright (`kill -9`, the out-of-memory killer) cannot stop its children. Its dbt
+process would run on, holding the warehouse's DuckDB lock, and the next run would fail on that lock.
+On Linux, the parent-death signal ties dbt's life to its parent's; elsewhere this is plain dbt.
+Killing dbt mid-write is safe: DuckDB recovers the warehouse from its write-ahead log.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent exits (best effort, Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        return
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def main() -> None:
+    die_with_parent()
+    from dbt.cli.main import cli
+
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""dbt started by a run dies with the run, so a killed run leaves no dbt holding the warehouse."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+# A parent that starts a child (which may arm die_with_parent), prints the child's pid, and waits.
+PARENT = """
+import subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]], stdout=subprocess.PIPE, text=True)
+assert child.stdout.readline() == "ready\\n"
+print(child.pid, flush=True)
+child.wait()
+"""
+CHILD = """
+import time
+{arm}
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a reaper."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _child_after_parent_killed(arm: str, seconds: float) -> int:
+    """Kill the parent; return the child's pid once it is gone, or after `seconds`."""
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, CHILD.format(arm=arm)],
+                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+    child = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + seconds
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return child
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_child_that_armed_die_with_parent_is_killed_with_its_parent():
+    child = _child_after_parent_killed("from orchestration.dbt_child import die_with_parent; die_with_parent()", seconds=10)
+    assert not _alive(child)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_child_that_did_not_arm_it_outlives_its_parent():
+    """The control: without the signal, the child runs on (as dbt did before)."""
+    child = _child_after_parent_killed("", seconds=1)
+    try:
+        assert _alive(child)
+    finally:
+        os.kill(child, signal.SIGKILL)
