@@ -8,10 +8,19 @@ import dagster as dg
 
 from orchestration.settings import StatePaths
 
-DAGSTER_YAML = """\
-# Written by crm-kpi. Run history, event logs and compute logs stay in this folder.
+HEADER = "# Written by crm-kpi."
+DAGSTER_YAML = f"""\
+{HEADER} Run history, event logs and compute logs stay in this folder.
 telemetry:
   enabled: false
+# One run writes the warehouse at a time: runs launched from the UI, the schedule or the sensor
+# queue behind each other (the pipeline job carries this tag). `crm-kpi run` does not go through
+# the queue; the state directory's run lock (run.lock) keeps it and queued runs apart.
+concurrency:
+  runs:
+    tag_concurrency_limits:
+      - key: "crm_kpi/writer"
+        limit: 1
 """
 
 
@@ -20,7 +29,8 @@ def prepare_state(paths: StatePaths) -> None:
     for folder in (paths.home, paths.dagster_home, paths.published_dir, paths.logs):
         folder.mkdir(parents=True, exist_ok=True)
     config = paths.dagster_home / "dagster.yaml"
-    if not config.exists():
+    # Ours is rewritten when it changes; one a user wrote is left alone.
+    if not config.exists() or (config.read_text().startswith(HEADER) and config.read_text() != DAGSTER_YAML):
         config.write_text(DAGSTER_YAML)
     os.environ["CRM_KPI_HOME"] = str(paths.home)
     os.environ["DAGSTER_HOME"] = str(paths.dagster_home)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from orchestration.settings import DBT_PROJECT_DIR, StatePaths, parse_as_of, state_paths
 
@@ -41,13 +43,40 @@ class PipelineConfig(dg.ConfigurableResource):
         "dbt seed); rows with any other stage are quarantined.",
     )
 
+    wait_seconds: float = Field(
+        default=3600.0,
+        description="How long a run launched from Dagster (UI, schedule, sensor) waits for the state "
+        "directory's run lock while another run holds it.",
+    )
+    _export_dir: Path | None = PrivateAttr(default=None)
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["PipelineConfig"]:
+        """Set up once per run (the job runs in process): hold the state directory's run lock, as
+        `crm-kpi run` does, so a run launched from the UI, the schedule or the sensor never writes
+        the warehouse beside another; and unpack a Data Export `.zip` source into the state directory."""
+        from orchestration.run_lock import held_here, run_lock
+        from orchestration.salesforce.export import ExportError, unpack_zip
+
+        home = self.paths.home
+        with contextlib.nullcontext() if held_here(home) else run_lock(home, self.wait_seconds):
+            source = Path(self.source_dir).expanduser().resolve()
+            if source.is_file() and source.name.lower().endswith(".zip"):
+                try:
+                    self._export_dir = unpack_zip(source, home / "unpacked_export")
+                except ExportError as exc:
+                    raise dg.Failure(description=str(exc), allow_retries=False) from None
+                context.log.info(f"Unpacked {source} into {self._export_dir}.")
+            yield self
+
     @property
     def paths(self) -> StatePaths:
         return state_paths(self.home)
 
     @property
     def source_path(self) -> Path:
-        return Path(self.source_dir).expanduser().resolve()
+        """The export folder this run loads (a `.zip` source's unpacked folder)."""
+        return self._export_dir or Path(self.source_dir).expanduser().resolve()
 
     @property
     def as_of_date(self) -> dt.date:

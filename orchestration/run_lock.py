@@ -16,6 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 LOCK_FILE = "run.lock"
+_HELD: set[Path] = set()  # state directories whose lock this process holds
+
+
+def held_here(home: Path) -> bool:
+    """Whether this process already holds the state directory's lock (the CLI, around its run)."""
+    return home.resolve() in _HELD
 
 
 class RunLockedError(Exception):
@@ -46,6 +52,10 @@ def run_lock(home: Path, wait_seconds: float = 0.0, poll_seconds: float = 0.5) -
         # who holds it, for the message the next run prints
         os.ftruncate(fd, 0)
         os.write(fd, f"run by process {os.getpid()}".encode())
-        yield
+        _HELD.add(home.resolve())
+        try:
+            yield
+        finally:
+            _HELD.discard(home.resolve())
     finally:
         os.close(fd)  # closing the descriptor releases the lock

@@ -13,11 +13,20 @@ from orchestration.salesforce.objects import OBJECTS, SObject
 from orchestration.salesforce.watermarks import store_watermark
 
 
+def _rows_change(context: dg.AssetExecutionContext, rows: int) -> str:
+    """Rows now against the asset's last materialization, e.g. '+1,204'."""
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    before = event.asset_materialization.metadata.get("dagster/row_count") if event else None
+    return "first load" if before is None else f"{rows - int(before.value):+,}"
+
+
 def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", obj.table],
         group_name="ingest",
         kinds={"duckdb", "salesforce"},
+        owners=["team:sales-ops-data"],
+        tags={"layer": "raw"},
         description=(
             f"Salesforce `{obj.api_name}` from the source folder, typed, in `raw.{obj.table}` "
             f"(Fivetran-style snake_case columns plus `_loaded_at`, and `_parse_error` for a record "
@@ -65,14 +74,16 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
             )
         return dg.MaterializeResult(
             metadata={
-                "rows": dg.MetadataValue.int(result.rows),
+                "dagster/row_count": dg.MetadataValue.int(result.rows),
+                "rows_change": dg.MetadataValue.text(_rows_change(context, result.rows)),
+                "newest_source_timestamp": dg.MetadataValue.text(
+                    watermark.isoformat() if watermark else "(no SystemModstamp)"),
                 "unparsed_rows": dg.MetadataValue.int(result.unparsed_rows),
                 "source_file": dg.MetadataValue.path(result.source_file or "(missing: empty table)"),
                 "as_of": dg.MetadataValue.text(pipeline.as_of_date.isoformat()),
                 "extra_columns": dg.MetadataValue.json(result.extra_columns),
                 "missing_optional_columns": dg.MetadataValue.json(result.missing_optional_columns),
                 "load_mode": dg.MetadataValue.text(pipeline.load_mode),
-                "watermark": dg.MetadataValue.text(watermark.isoformat() if watermark else "(none)"),
                 **merged,
             }
         )

@@ -7,7 +7,8 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import record_good_run
 from data_quality.sql import quote_ident
-from orchestration.dbt_manifest import published_relations
+from orchestration.dbt_manifest import load_manifest, published_relations
+from orchestration.defs.publish.describe import describe_published
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.publish import PublishEntry, publish_tables
 from orchestration.resources import PipelineConfig
@@ -44,22 +45,50 @@ def _source_row_counts(warehouse: DuckDBResource) -> dict[str, int]:
         }
 
 
-@dg.asset(
-    key=["published", "crm_kpis"],
+FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=26), warn_window=dt.timedelta(hours=24))
+OWNERS = ["team:sales-ops-data"]
+
+
+def _description(schema: str, name: str) -> str:
+    node = next(n for n in load_manifest(dbt_project.manifest_path)["nodes"].values()
+                if n["name"] == name and n["config"].get("schema") == schema)
+    return (f"`{name}` as BI tools read it from the published database and Parquet folder. "
+            f"{node.get('description', '').strip()}")
+
+
+PUBLISHED_KEY = dg.AssetKey(["published", "crm_kpis"])
+MART_KEYS = {name: dg.AssetKey(["published", name]) for _, name in PUBLISHED}
+
+
+@dg.multi_asset(
+    name="published_marts",
     group_name="publish",
-    kinds={"duckdb", "parquet"},
-    deps=[dg.AssetKey([schema, name]) for schema, name in PUBLISHED],
-    description=(
-        "The audited marts (every `marts` model and the KPI catalog) in "
-        "`$CRM_KPI_HOME/published/crm_kpis.duckdb` (default schema, with a `_publish_log` table) "
-        "and as Parquet files in `$CRM_KPI_HOME/published/parquet/`, swapped in whole. Runs only "
-        "when every upstream blocking check and dbt test passed, so a failed audit leaves the "
-        "last good files untouched."
-    ),
+    specs=[
+        dg.AssetSpec(
+            PUBLISHED_KEY,
+            deps=[dg.AssetKey([schema, name]) for schema, name in PUBLISHED],
+            kinds={"duckdb", "parquet"},
+            owners=OWNERS,
+            tags={"layer": "published"},
+            freshness_policy=FRESHNESS,
+            description=(
+                "The audited marts (every `marts` model and the KPI catalog) in "
+                "`$CRM_KPI_HOME/published/crm_kpis.duckdb` (default schema, with a `_publish_log` table) "
+                "and as Parquet files in `$CRM_KPI_HOME/published/parquet/`, swapped in whole. Runs only "
+                "when every upstream blocking check and dbt test passed, so a failed audit leaves the "
+                "last good files untouched."
+            ),
+        ),
+        *[
+            dg.AssetSpec(MART_KEYS[name], deps=[PUBLISHED_KEY], kinds={"duckdb", "parquet"}, owners=OWNERS,
+                         tags={"layer": "published"}, freshness_policy=FRESHNESS,
+                         description=_description(schema, name))
+            for schema, name in PUBLISHED
+        ],
+    ],
 )
-def published_marts(
-    context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: DuckDBResource
-) -> dg.MaterializeResult:
+def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: DuckDBResource):
+    """Publish every mart at once (one atomic swap), then describe each published table."""
     paths = pipeline.paths
     entry = PublishEntry(
         published_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(),
@@ -72,7 +101,8 @@ def published_marts(
     # This run's loads become the baseline the next run's volume and schema checks compare with.
     with warehouse.get_connection() as con:
         record_good_run(con, context.run.run_id, dt.datetime.fromisoformat(entry.published_at))
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key=PUBLISHED_KEY,
         metadata={
             "path": dg.MetadataValue.path(str(paths.published_db)),
             "parquet": dg.MetadataValue.path(str(paths.published_dir / "parquet")),
@@ -80,5 +110,6 @@ def published_marts(
             "checks": dg.MetadataValue.json(entry.check_summary),
             "tables": dg.MetadataValue.int(len(counts)),
             **{f"rows_{name}": dg.MetadataValue.int(n) for name, n in counts.items()},
-        }
+        },
     )
+    yield from describe_published(context, paths.published_db, MART_KEYS, entry.as_of)

@@ -34,6 +34,7 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key, deps=deps, group_name="quality", kinds={"duckdb", "great_expectations"},
+        owners=["team:sales-ops-data"], tags={"layer": "validated"},
         description=(f"`raw.{obj.table}` without the rows that break a row-level rule of its Great "
                      f"Expectations suite; those rows are in `quarantine.{obj.table}` with the rules they broke."),
         check_specs=[dg.AssetCheckSpec("expectations", asset=key, blocking=True,

@@ -38,6 +38,13 @@ class CrmKpiDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return "transform"
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return ["team:sales-ops-data"]
+
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        layer = dbt_resource_props["config"].get("schema") or dbt_resource_props["resource_type"]
+        return {**super().get_tags(dbt_resource_props), "layer": layer}
+
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
