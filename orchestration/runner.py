@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import sys
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.instance import get_instance
+from orchestration.progress import ProgressDisplay
 from orchestration.settings import StatePaths
 
 PUBLISHED_KEY = dg.AssetKey(["published", "crm_kpis"])
@@ -111,12 +114,17 @@ def run_pipeline(
         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
     }
     log_file = paths.logs / "last_run.log"
+    run_id = str(uuid.uuid4())
+    terminal = sys.stderr  # kept before the redirect below: the progress line goes to the terminal
+    display = (ProgressDisplay(instance, run_id, job.asset_layer.asset_graph, terminal) if terminal.isatty()
+               else contextlib.nullcontext())
     # dagster-dbt echoes every dbt log line to stdout: keep it in the log file, not on the terminal.
-    with open(log_file, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+    with open(log_file, "w") as log, display, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         result = job.execute_in_process(
             run_config=run_config,
             instance=instance,
             raise_on_error=False,
+            run_id=run_id,
             tags={"crm_kpi/source": str(source), "crm_kpi/as_of": as_of.isoformat(),
                   "crm_kpi/load_mode": load_mode, **(tags or {})},
         )
