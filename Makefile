@@ -13,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_LOG_PATH := $(CRM_KPI_HOME)/logs/dbt
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup manifest run test test-slow bench ui lock clean
+.PHONY: setup manifest browser run test test-slow bench ui lock clean
 
 ## setup: the virtualenv from requirements.lock (hash-checked) and the dbt manifest
 setup: $(INSTALLED) $(MANIFEST)
@@ -39,8 +39,17 @@ $(KPI_DOCS): dbt_project/seeds/kpi_catalog.csv orchestration/kpi_catalog.py $(IN
 run: setup
 	$(BIN)/crm-kpi run
 
+## browser: Debian's headless Chromium and its WebDriver, for the browser tests (installed once)
+CHROMIUM_PACKAGES := chromium chromium-driver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(CHROMIUM_PACKAGES); \
+	fi
+
 ## test: lint, then the test suite (two workers; a test file stays on one, as its runs share a state directory)
-test: setup
+test: setup browser
 	$(BIN)/ruff check orchestration data_quality tests
 	$(BIN)/pytest -n 2 --dist loadfile -m "not slow"
 

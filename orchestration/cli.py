@@ -182,6 +182,18 @@ def _kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dashboard(args: argparse.Namespace) -> int:
+    from orchestration.dashboard import serve
+
+    folder = state_paths(args.home).published_dir / "dashboard"
+    if not (folder / "index.html").is_file():
+        print(f"crm-kpi: no dashboard in {folder}: it is written by every publish (run `crm-kpi run` first)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    serve(folder, args.port, open_browser=not args.no_browser)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm-kpi", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     kpis.add_argument("--home", help="state directory (default: $CRM_KPI_HOME or ./.crm_kpi)")
     kpis.add_argument("--months", type=int, default=12)
     kpis.set_defaults(handler=_kpis)
+
+    dashboard = commands.add_parser("dashboard", help="serve the KPI dashboard of the last publish on localhost")
+    dashboard.add_argument("--home", help="state directory (default: $CRM_KPI_HOME or ./.crm_kpi)")
+    dashboard.add_argument("--port", type=int, default=8765)
+    dashboard.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    dashboard.set_defaults(handler=_dashboard)
     return parser
 
 

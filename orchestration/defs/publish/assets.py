@@ -7,6 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import record_good_run
 from data_quality.sql import quote_ident
+from orchestration.dashboard import write_dashboard
 from orchestration.dbt_manifest import load_manifest, published_relations
 from orchestration.defs.publish.describe import describe_published
 from orchestration.defs.transform.dbt import dbt_project
@@ -109,7 +110,10 @@ def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig,
             "as_of": dg.MetadataValue.text(entry.as_of),
             "checks": dg.MetadataValue.json(entry.check_summary),
             "tables": dg.MetadataValue.int(len(counts)),
+            "dashboard": dg.MetadataValue.path(str(paths.published_dir / "dashboard" / "index.html")),
             **{f"rows_{name}": dg.MetadataValue.int(n) for name, n in counts.items()},
         },
     )
     yield from describe_published(context, paths.published_db, MART_KEYS, entry.as_of)
+    # The sales leaders' page, from the marts just published (served by `crm-kpi dashboard`).
+    write_dashboard(paths.published_db, paths.published_dir / "dashboard")
