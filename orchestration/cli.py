@@ -190,7 +190,11 @@ def _dashboard(args: argparse.Namespace) -> int:
         print(f"crm-kpi: no dashboard in {folder}: it is written by every publish (run `crm-kpi run` first)",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    serve(folder, args.port, open_browser=not args.no_browser)
+    try:
+        serve(folder, args.port, open_browser=not args.no_browser)
+    except OSError as exc:  # e.g. the port is taken
+        print(f"crm-kpi: cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc}; try --port", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return 0
 
 

@@ -14,13 +14,15 @@ import signal
 import sys
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_ENV = "CRM_KPI_DBT_PARENT"  # the pid of the process that starts dbt, set by the dbt asset
 
 
 def die_with_parent() -> None:
     """Ask the kernel to SIGKILL this process when its parent exits (best effort, Linux only)."""
     if not sys.platform.startswith("linux"):
         return
-    parent = os.getppid()
+    # The run names itself: read here, after start-up, getppid() may already be a reaper's pid.
+    parent = int(os.environ.get(PARENT_ENV) or os.getppid())
     if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
         return
     if os.getppid() != parent:  # the parent died before the signal was armed

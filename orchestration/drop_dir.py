@@ -26,10 +26,21 @@ class DroppedExport:
         return f"{self.path.name}@{self.modified.isoformat()}"
 
 
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # a dangling link, or a file renamed while we look: it does not settle anything
+        return 0.0
+
+
 def _newest_change(path: Path) -> float:
     if path.is_file():
-        return path.stat().st_mtime
-    return max([path.stat().st_mtime] + [p.stat().st_mtime for p in path.rglob("*")])
+        return _mtime(path)
+    try:
+        inside = list(path.rglob("*"))
+    except OSError:  # an unreadable folder inside: judge by the folder itself
+        inside = []
+    return max([_mtime(path)] + [_mtime(p) for p in inside])
 
 
 def _candidate(path: Path) -> bool:

@@ -23,14 +23,19 @@ concurrency:
         limit: 1
 """
 
+# What earlier versions wrote, byte for byte: only these are replaced by the current one.
+PREVIOUS_DAGSTER_YAML = (
+    f"{HEADER} Run history, event logs and compute logs stay in this folder.\ntelemetry:\n  enabled: false\n",
+)
+
 
 def prepare_state(paths: StatePaths) -> None:
     """Create the state directory and point Dagster and dbt at it (in this process's environment)."""
     for folder in (paths.home, paths.dagster_home, paths.published_dir, paths.logs):
         folder.mkdir(parents=True, exist_ok=True)
     config = paths.dagster_home / "dagster.yaml"
-    # Ours is rewritten when it changes; one a user wrote is left alone.
-    if not config.exists() or (config.read_text().startswith(HEADER) and config.read_text() != DAGSTER_YAML):
+    # Ours is brought up to date; one a user wrote, or edited, is left alone.
+    if not config.exists() or config.read_text() in PREVIOUS_DAGSTER_YAML:
         config.write_text(DAGSTER_YAML)
     os.environ["CRM_KPI_HOME"] = str(paths.home)
     os.environ["DAGSTER_HOME"] = str(paths.dagster_home)

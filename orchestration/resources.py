@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +61,12 @@ class PipelineConfig(dg.ConfigurableResource):
 
         home = self.paths.home
         with contextlib.nullcontext() if held_here(home) else run_lock(home, self.wait_seconds):
+            if context.instance is not None and context.run is not None:
+                from orchestration.orphan_runs import PID_TAG, fail_orphaned_runs
+
+                context.instance.add_run_tags(context.run.run_id, {PID_TAG: str(os.getpid())})
+                for run_id in fail_orphaned_runs(context.instance, context.run.run_id):
+                    context.log.warning(f"Run {run_id} was left started by a killed process: marked failed.")
             source = Path(self.source_dir).expanduser().resolve()
             if source.is_file() and source.name.lower().endswith(".zip"):
                 try:

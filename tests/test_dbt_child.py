@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.dbt_child import PARENT_ENV
+
 # A parent that starts a child (which may arm die_with_parent), prints the child's pid, and waits.
 PARENT = """
 import subprocess, sys
@@ -37,7 +39,9 @@ def _alive(pid: int) -> bool:
 
 def _child_after_parent_killed(arm: str, seconds: float) -> int:
     """Kill the parent; return the child's pid once it is gone, or after `seconds`."""
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, CHILD.format(arm=arm)],
+    # Without PARENT_ENV the child checks its own parent (an earlier run in this process sets it).
+    env = {name: value for name, value in os.environ.items() if name != PARENT_ENV}
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, CHILD.format(arm=arm)], env=env,
                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
     child = int(parent.stdout.readline())
     os.kill(parent.pid, signal.SIGKILL)
@@ -62,3 +66,12 @@ def test_a_child_that_did_not_arm_it_outlives_its_parent():
         assert _alive(child)
     finally:
         os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_child_whose_named_parent_is_already_gone_exits_instead_of_running_orphaned():
+    env = {**os.environ, PARENT_ENV: "1"}  # not our parent: as if the run died before dbt armed the signal
+    child = subprocess.run([sys.executable, "-c", "from orchestration.dbt_child import die_with_parent; "
+                            "die_with_parent(); print('ran')"], env=env, capture_output=True, text=True,
+                           cwd=Path(__file__).resolve().parents[1])
+    assert (child.returncode, child.stdout) == (1, "")

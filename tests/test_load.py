@@ -159,3 +159,19 @@ def test_two_files_for_one_object_are_refused(tmp_path):
     (tmp_path / "opportunity.parquet").write_text("x")
     with pytest.raises(ExportError, match="several files hold Opportunity"):
         find_object_file(tmp_path, OPPORTUNITY)
+
+
+def test_a_merged_version_that_cannot_be_read_whole_keeps_the_version_loaded_before(tmp_path):
+    con, _ = _load(tmp_path, OPPORTUNITY_HEADER + ",SystemModstamp\n"
+                   "006A,005A,Prospecting,500,2025-01-01,0,0,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")
+    batch = tmp_path / "changes" / "Opportunity.csv"
+    batch.parent.mkdir()
+    batch.write_text(OPPORTUNITY_HEADER + ",SystemModstamp\n"
+                     "006A,005A,Prospecting,12.5.0,2025-01-01,0,0,2025-01-01T00:00:00Z,2025-02-01T00:00:00Z\n"
+                     "006B,005A,Prospecting,abc,2025-01-01,0,0,2025-01-01T00:00:00Z,2025-02-01T00:00:00Z\n")
+    result = load_object(con, OPPORTUNITY, batch, LOADED_AT, mode="merge")
+    rows = con.execute("select id, amount, _parse_error from raw.opportunity order by _row_number").fetchall()
+    assert rows[0] == ("006A", Decimal("500.00"), None)  # the good version stays
+    assert rows[1][:2] == (None, None) and rows[1][2].endswith("(Id 006A not merged: the version loaded before is kept)")
+    assert rows[2][:2] == ("006B", None) and "column Amount: 'abc'" in rows[2][2]  # new: merged, to quarantine
+    assert (result.merged.inserted, result.merged.updated) == (2, 0)

@@ -11,7 +11,7 @@ from orchestration.salesforce.export import ExportError
 from orchestration.salesforce.reader import Rejected, read_into, record_lines, sniff_dialect
 
 # Lines 2-3 hold one record (a quoted newline), lines 5-7 another (two), line 8 is cut short,
-# and line 10 opens a quote it never closes.
+# and line 10 has a field too many.
 MESSY = (
     "Id,Name,Note\n"
     '1,a,"multi\nline"\n'
@@ -19,7 +19,7 @@ MESSY = (
     '3,c,"two\n\nnewlines"\n'
     "4,short\n"
     "5,e,after\n"
-    '6,f,"unterminated\n'
+    "6,f,one,too many\n"
 )
 
 
@@ -42,7 +42,7 @@ def test_records_that_do_not_fit_the_header_are_rejected_with_the_line_they_star
         ("1", "multi\nline"), ("2", "plain"), ("3", "two\n\nnewlines"), ("5", "after")]
     assert file_read.rejected == [
         Rejected(8, "Expected Number of Columns: 3 Found: 2", "4,short"),
-        Rejected(10, "Value with unterminated quote found", '6,f,"unterminated'),
+        Rejected(10, "Expected Number of Columns: 3 Found: 4", "6,f,one,too many"),
     ]
 
 
@@ -51,11 +51,29 @@ def test_each_kept_record_is_numbered_by_the_physical_line_it_starts_on(tmp_path
     assert _lines(con, file_read) == {"1": 2, "2": 4, "3": 5, "5": 9}
 
 
-def test_a_rejected_record_spanning_lines_moves_the_records_after_it_by_all_its_lines(tmp_path):
-    text = 'Id,Name,Note\n1,a,b\n2,"x\ny",c,extra\n3,c,d\n'  # record 2 has a field too many, over 2 lines
-    con, file_read = _read(tmp_path, text)
-    assert [(r.line, r.text) for r in file_read.rejected] == [(3, '2,"x\ny",c,extra')]
-    assert _lines(con, file_read) == {"1": 2, "3": 5}
+def test_a_rejected_record_spanning_lines_refuses_the_file_as_its_quotes_cannot_be_trusted(tmp_path):
+    with pytest.raises(ExportError, match=r"Account.csv: line 3: a record that does not fit the header"):
+        _read(tmp_path, 'Id,Name,Note\n1,a,b\n2,"x\ny",c,extra\n3,c,d\n')
+
+
+def test_records_rejected_one_after_another_each_move_the_records_after_them(tmp_path):
+    con, file_read = _read(tmp_path, "Id,Name,Note\n1,a,b\n2,short\n3,short\n4,d,e\n")
+    assert [r.line for r in file_read.rejected] == [3, 4]
+    assert _lines(con, file_read) == {"1": 2, "4": 5}
+
+
+@pytest.mark.parametrize("text, line", [
+    ('Id,Name,Note\n1,a,b\n2,b,"never closed\n', 3),  # a download cut inside a quoted value
+    ('Id,Name,Note\n1,a,b\n2,"oops,x\n3,c,d\n4,d,e\n5,"e",f\n', 3),  # a stray quote swallows lines
+])
+def test_a_quote_never_closed_refuses_the_file_naming_its_line_instead_of_swallowing_records(tmp_path, text, line):
+    with pytest.raises(ExportError, match=rf"Account.csv: line {line}: a record that does not fit the header .* never closes"):
+        _read(tmp_path, text)
+
+
+def test_an_old_mac_file_with_bare_carriage_returns_is_read_by_its_header(tmp_path):
+    con, file_read = _read(tmp_path, "Id,Name\r1,a\r2,b\r")
+    assert [name for name, _ in file_read.columns] == ["Id", "Name"]
 
 
 def test_a_quote_first_seen_past_the_sniffers_sample_is_still_read_as_a_quote(tmp_path):

@@ -178,6 +178,8 @@ def load_object(
         "select count(*) from duckdb_tables() where schema_name = $schema and table_name = $table",
         {"schema": RAW_SCHEMA, "table": obj.table},
     ).fetchall()[0][0]
+    if exists:  # raw tables loaded before `_parse_error` existed gain it (NULL: read whole)
+        con.execute(f"alter table {target} add column if not exists _parse_error varchar")
     if path is None:
         if mode == "replace" or not exists:
             cols = ", ".join(f"null::{f.duckdb_type} as {quote_ident(f.column)}" for f in obj.fields)

@@ -46,14 +46,25 @@ def merge_into(con: duckdb.DuckDBPyConnection, target: str, batch: str) -> Merge
 
     Within the batch, the newest version of each Id is taken (a late, older copy loses). A batch
     record replaces the raw one only when its SystemModstamp is newer, or when either has none.
-    Records without an Id cannot be matched and are appended, so the quality gate sees them.
+    Records without an Id cannot be matched and are appended, so the quality gate sees them; so
+    are records that could not be read whole, when raw already holds their Id.
     `_row_number` continues after the table's last, so it stays a unique key of the table.
     """
     _add_new_columns(con, target, batch)
+    # A version that could not be read whole (`_parse_error`) must not replace the good one raw
+    # holds: it joins raw without its Id, so the gate quarantines it and the good version stays.
+    con.execute(f"""
+        create or replace temp table _unmergeable as
+        select * replace (null::varchar as id,
+                          _parse_error || ' (Id ' || id || ' not merged: the version loaded before is kept)'
+                          as _parse_error)
+        from {batch}
+        where _parse_error is not null and id in (select id from {target})
+    """)
     con.execute(f"""
         create or replace temp table _newest as
         select * from {batch}
-        where id is not null
+        where id is not null and not (_parse_error is not null and id in (select id from {target}))
         qualify row_number() over (partition by id order by {STAMP} desc nulls first, _row_number desc) = 1
     """)
     con.execute(f"""
@@ -74,9 +85,11 @@ def merge_into(con: duckdb.DuckDBPyConnection, target: str, batch: str) -> Merge
         insert into {target} by name
         select * exclude (_row_number, _is_update), {offset} + row_number() over (order by _row_number) as _row_number
         from (select * from _changed union all by name
-              select *, false as _is_update from {batch} where id is null)
+              select *, false as _is_update from {batch} where id is null union all by name
+              select *, false as _is_update from _unmergeable)
     """)
     nameless = con.execute(f"select count(*) from {batch} where id is null").fetchall()[0][0]
-    con.execute("drop table _newest")
-    con.execute("drop table _changed")
+    nameless += con.execute("select count(*) from _unmergeable").fetchall()[0][0]
+    for table in ("_newest", "_changed", "_unmergeable"):
+        con.execute(f"drop table {table}")
     return MergeCounts(inserted + nameless, updated, unchanged)

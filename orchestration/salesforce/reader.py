@@ -23,6 +23,7 @@ from orchestration.salesforce.encoding import CHUNK, open_bytes
 from orchestration.salesforce.export import ExportError
 
 REJECTS, REJECTS_SCAN = "_rejects", "_rejects_scan"
+KEPT_TEXT = 10_000  # DuckDB's reject store keeps this much of a rejected record's text
 EMPTY = "(empty)"  # how sniff_csv reports a quote or escape it did not see in its sample
 
 
@@ -65,35 +66,41 @@ def read_error(path: Path, exc: duckdb.Error) -> ExportError:
     return ExportError(f"{path}: cannot be read as {path.suffix.lstrip('.')}: {'; '.join(kept)}")
 
 
-def _header_fields(source: Path) -> list[str]:
-    """The first record, parsed as RFC 4180 comma-separated text."""
+def _header_fields(source: Path, delimiter: str, quote: str) -> list[str]:
+    """The first line of the file, split as a CSV record of the dialect."""
     with open_bytes(source) as stream:
         head = stream.read(CHUNK).decode("utf-8-sig", errors="replace")
-    return next(csv.reader(io.StringIO(head)), [])
+    lines = head.splitlines()  # also old Mac files, whose lines end in a bare CR
+    options = {"quotechar": quote} if quote else {"quoting": csv.QUOTE_NONE}
+    try:
+        return next(csv.reader(io.StringIO(lines[0] if lines else ""), delimiter=delimiter, **options), [])
+    except csv.Error:
+        return []
 
 
 def sniff_dialect(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -> Dialect:
-    """The file's dialect and header. When records have different numbers of fields (a line cut
-    short), the sniffer finds no delimiter that fits them all and reports one column; the header
-    then decides, read as plain comma-separated values (what every CRM's CSV export writes)."""
+    """The file's dialect, sniffed by DuckDB, and its header: always the first line (the sniffer
+    may skip lines it finds inconsistent, and take a later record for the header).
+
+    When records have different numbers of fields (a line cut short), the sniffer may find no
+    delimiter that fits them all; the header then decides, read as plain comma-separated values
+    (what every CRM's CSV export writes)."""
     try:
-        delimiter, quote, escape, columns = con.execute(
-            "select Delimiter, Quote, Escape, Columns from sniff_csv($path, header = true, all_varchar = true)",
+        delimiter, quote, escape = con.execute(
+            "select Delimiter, Quote, Escape from sniff_csv($path, header = true, all_varchar = true)",
             {"path": str(source)},
         ).fetchall()[0]
     except duckdb.Error as exc:
         raise read_error(path, exc) from None
-    names = [column["name"] for column in columns]
-    if len(names) == 1:
-        header = _header_fields(source)
-        if len(header) > 1:
-            delimiter, quote, escape = ",", '"', '"'
-            names = [name or f"column{index}" for index, name in enumerate(header)]
-            if len(set(names)) < len(names):
-                raise ExportError(f"{path}: the header names a column twice; rule: column names are unique")
     # A sample without quotes says nothing about the records after it: quote as RFC 4180 does.
     quote = '"' if quote == EMPTY else quote
     escape = quote if escape == EMPTY else escape
+    header = _header_fields(source, delimiter, quote)
+    if len(header) <= 1 and len(comma := _header_fields(source, ",", '"')) > 1:
+        delimiter, quote, escape, header = ",", '"', '"', comma
+    names = [name or f"column{index}" for index, name in enumerate(header)]
+    if len(set(names)) < len(names):
+        raise ExportError(f"{path}: the header names a column twice; rule: column names are unique")
     return Dialect(delimiter, quote, escape, tuple(names))
 
 
@@ -113,16 +120,30 @@ def _line_numbers(source: Path, offsets: list[int]) -> list[int]:
     return [by_offset[offset] for offset in offsets]
 
 
-def _collect_rejects(con: duckdb.DuckDBPyConnection, source: Path) -> list[Rejected]:
+def _collect_rejects(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -> list[Rejected]:
+    """The records the reader rejected, with their lines. A file whose quotes do not pair up is
+    refused instead: from an unclosed quote on, DuckDB cannot tell where records end, so the
+    records after it would be swallowed into one reject and lost."""
     rows = con.execute(
-        f"""select line_byte_position, arg_min(error_message, column_idx), any_value(csv_line)
+        f"""select line_byte_position, arg_min(error_message, coalesce(column_idx, -1)), any_value(csv_line),
+                   bool_or(error_type = 'UNQUOTED VALUE')
             from {REJECTS} group by line_byte_position order by line_byte_position"""
     ).fetchall()
     if not rows:
         return []
-    lines = _line_numbers(source, [offset for offset, _, _ in rows])
-    return [Rejected(line, reason.rstrip("."), text.strip("\r\n"))
-            for line, (_, reason, text) in zip(lines, rows, strict=True)]
+    lines = _line_numbers(source, [offset for offset, _, _, _ in rows])
+    rejected = []
+    for line, (_, reason, text, unquoted) in zip(lines, rows, strict=True):
+        text = (text or "").strip("\r\n")
+        if unquoted or "\n" in text or len(text) >= KEPT_TEXT:
+            raise ExportError(
+                f"{path}: line {line}: a record that does not fit the header "
+                f"({(reason or 'unreadable record').rstrip('.')}) and runs over several lines, or opens a quote "
+                "it never closes; rule: every quoted value is closed before the next field. From such a record "
+                "on, records cannot be told apart, so the file is not loaded"
+            )
+        rejected.append(Rejected(line, (reason or "unreadable record").rstrip("."), text))
+    return rejected
 
 
 def read_into(con: duckdb.DuckDBPyConnection, path: Path, source: Path, table: str) -> FileRead:
@@ -147,7 +168,7 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, source: Path, table: s
             {"path": str(source), "columns": {name: "VARCHAR" for name in dialect.columns},
              "delimiter": dialect.delimiter, "quote": dialect.quote, "escape": dialect.escape},
         )
-        rejected = _collect_rejects(con, source)
+        rejected = _collect_rejects(con, path, source)
     except duckdb.Error as exc:
         raise read_error(path, exc) from None
     finally:
@@ -174,7 +195,9 @@ def record_lines(con: duckdb.DuckDBPyConnection, table: str, rejected: list[Reje
     for reject in rejected:
         positions.append(reject.line - (lines_before[-1] if lines_before else 0))
         lines_before.append((lines_before[-1] if lines_before else 0) + 1 + reject.text.count("\n"))
-    shifts = pd.DataFrame({"position": positions, "lines_before": lines_before}, dtype="int64")
+    # Rejected records next to each other share a position: the last of them counts all their lines.
+    shifts = (pd.DataFrame({"position": positions, "lines_before": lines_before}, dtype="int64")
+              .groupby("position", as_index=False)["lines_before"].max())
     con.register("_reject_shifts", shifts)
     try:
         con.execute(f"""create or replace temp table _record_lines as

@@ -11,6 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.dbt_child import PARENT_ENV
 from orchestration.resources import PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -59,6 +60,7 @@ def crm_kpi_dbt_models(
     # dbt reads the warehouse path from CRM_KPI_HOME (profiles.yml) and writes its logs and
     # artifacts under the state directory, never into the repo.
     os.environ["CRM_KPI_HOME"] = str(paths.home)
+    os.environ[PARENT_ENV] = str(os.getpid())  # dbt dies with this process (orchestration/dbt_child.py)
     dbt_vars = {"as_of_date": pipeline.as_of_date.isoformat()}
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
