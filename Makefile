@@ -51,11 +51,11 @@ browser:
 ## test: lint, then the test suite (two workers; a test file stays on one, as its runs share a state directory)
 test: setup browser
 	$(BIN)/ruff check orchestration data_quality tests
-	$(BIN)/pytest -n 2 --dist loadfile -m "not slow"
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow" --durations=15
 
 ## test-slow: the tests that kill or race whole runs (CI runs them after `make test`)
 test-slow: setup
-	$(BIN)/pytest -n 2 --dist loadfile -m slow
+	$(BIN)/pytest -n 2 --dist loadfile -m slow --durations=10
 
 ## bench: time the stages of the pipeline (SCALE=10 by default); figures go into README
 SCALE ?= 10

@@ -33,6 +33,7 @@ with run_lock(Path(sys.argv[1])):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # a whole pipeline run of its own: in `make test-slow`, which CI runs
 def test_an_export_zip_dropped_into_the_drop_folder_starts_a_run_that_publishes_it(published, tmp_path, monkeypatch):
     home, drop = tmp_path / "home", tmp_path / "drop"
     shutil.copytree(published["home"], home, symlinks=True)

@@ -61,6 +61,7 @@ def webserver(published, tmp_path):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # starts the webserver (a minute): in `make test-slow`, which CI runs
 def test_the_webserver_lists_every_asset_in_its_group_every_check_the_schedule_and_the_sensor(webserver):
     from orchestration.definitions import build_defs
 
