@@ -166,6 +166,7 @@ def _marts(db) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # three whole runs (4 to 5 minutes): in `make test-slow`, which CI runs
 def test_a_full_csv_load_plus_a_merged_delta_publishes_the_same_marts_as_a_parquet_export_of_the_final_state(
         published, tmp_path):
     base, delta_dir, final = tmp_path / "base", tmp_path / "delta", tmp_path / "final"
