@@ -28,7 +28,7 @@ from tests.test_pipeline import _published_files
 
 CLI = Path(sys.executable).with_name("crm-kpi")
 # (stage, the step-key prefix of its steps in the Dagster event log)
-STAGES = [("ingest", "raw__"), ("dbt", "crm_kpi_dbt_models"), ("checks", "marts__"), ("publish", "published__")]
+STAGES = [("ingest", "raw__"), ("dbt", "crm_kpi_dbt_models"), ("checks", "marts__"), ("publish", "published_marts")]
 DBT_PROCESS = "crm-kpi-dbt build"  # killed during dbt: once dbt itself runs, so it must die too
 
 
