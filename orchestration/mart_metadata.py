@@ -15,6 +15,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 PREVIEW_ROWS = 5
+ROW_COUNT = "dagster/row_count"  # the key Dagster's UI shows as an asset's row count
+
+
+def rows_change(instance, key, rows: int, first: str) -> str:
+    """`rows` against the asset's last materialization, e.g. '+1,204'; `first` when there is none."""
+    event = instance.get_latest_materialization_event(key)
+    before = event.asset_materialization.metadata.get(ROW_COUNT) if event and event.asset_materialization else None
+    return first if before is None else f"{rows - int(before.value):+,}"
 
 
 def cell(value) -> str:

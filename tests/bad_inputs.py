@@ -11,6 +11,9 @@ A run costs a whole pipeline run (Dagster, dbt, Great Expectations: 30 s to a mi
 that cannot hide one another share a run: each damages its own rows (quarantine) or its own file
 (held back), and each is proven by its own quarantined row or its own output line. A file that
 fails to load always holds the run back, whatever else the run finds.
+
+The file is a little over 300 lines on purpose: it is the corpus, one place to read every case
+with the damage it does and the outcome it must have.
 """
 
 from __future__ import annotations

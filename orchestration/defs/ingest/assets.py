@@ -6,18 +6,12 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import record_load
+from orchestration.mart_metadata import ROW_COUNT, rows_change
 from orchestration.resources import PipelineConfig
 from orchestration.salesforce.export import ExportError, find_object_file
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OBJECTS, SObject
 from orchestration.salesforce.watermarks import store_watermark
-
-
-def _rows_change(context: dg.AssetExecutionContext, rows: int) -> str:
-    """Rows now against the asset's last materialization, e.g. '+1,204'."""
-    event = context.instance.get_latest_materialization_event(context.asset_key)
-    before = event.asset_materialization.metadata.get("dagster/row_count") if event else None
-    return "first load" if before is None else f"{rows - int(before.value):+,}"
 
 
 def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
@@ -74,8 +68,9 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
             )
         return dg.MaterializeResult(
             metadata={
-                "dagster/row_count": dg.MetadataValue.int(result.rows),
-                "rows_change": dg.MetadataValue.text(_rows_change(context, result.rows)),
+                ROW_COUNT: dg.MetadataValue.int(result.rows),
+                "rows_change": dg.MetadataValue.text(
+                    rows_change(context.instance, context.asset_key, result.rows, "first load")),
                 "newest_source_timestamp": dg.MetadataValue.text(
                     watermark.isoformat() if watermark else "(no SystemModstamp)"),
                 "unparsed_rows": dg.MetadataValue.int(result.unparsed_rows),

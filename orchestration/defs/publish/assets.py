@@ -13,6 +13,7 @@ from orchestration.defs.publish.describe import describe_published
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.publish import PublishEntry, publish_tables
 from orchestration.resources import PipelineConfig
+from orchestration.runner import PUBLISHED_KEY
 
 # Every mart model and the KPI catalog, as (warehouse schema, table) pairs.
 PUBLISHED = published_relations(dbt_project.manifest_path)
@@ -57,7 +58,6 @@ def _description(schema: str, name: str) -> str:
             f"{node.get('description', '').strip()}")
 
 
-PUBLISHED_KEY = dg.AssetKey(["published", "crm_kpis"])
 MART_KEYS = {name: dg.AssetKey(["published", name]) for _, name in PUBLISHED}
 
 
@@ -121,6 +121,6 @@ def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig,
     except Exception as exc:  # noqa: BLE001 - reported, and the last good page stays
         context.log.warning(f"The dashboard was not updated: {exc}")
     try:
-        yield from describe_published(context, paths.published_db, MART_KEYS, entry.as_of)
+        yield from describe_published(context, paths.published_db, MART_KEYS, entry.as_of, counts)
     except Exception as exc:  # noqa: BLE001 - the tables are published; only their metadata is missing
         context.log.warning(f"The published tables could not be described: {exc}")

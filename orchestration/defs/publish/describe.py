@@ -11,16 +11,15 @@ import dagster as dg
 import duckdb
 
 from data_quality.sql import quote_ident
-from orchestration.mart_metadata import PREVIEW_ROWS, markdown_table, trend_chart_markdown
+from orchestration.mart_metadata import (
+    PREVIEW_ROWS,
+    ROW_COUNT,
+    markdown_table,
+    rows_change,
+    trend_chart_markdown,
+)
 
-ROW_COUNT = "dagster/row_count"  # the key Dagster's UI shows as the asset's row count
 TREND_MART, TREND_MONTHS = "kpi_company_monthly", 12
-
-
-def _previous_rows(instance: dg.DagsterInstance, key: dg.AssetKey) -> int | None:
-    event = instance.get_latest_materialization_event(key)
-    value = event.asset_materialization.metadata.get(ROW_COUNT) if event and event.asset_materialization else None
-    return None if value is None else int(value.value)
 
 
 def _trend(con: duckdb.DuckDBPyConnection) -> str:
@@ -31,20 +30,20 @@ def _trend(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def describe_published(
-    context: dg.AssetExecutionContext, published_db: Path, keys: Mapping[str, dg.AssetKey], as_of: str
+    context: dg.AssetExecutionContext, published_db: Path, keys: Mapping[str, dg.AssetKey], as_of: str,
+    rows_by_table: Mapping[str, int],
 ) -> Iterator[dg.MaterializeResult]:
     """One materialization per published table: rows and their change since the last publish,
     the as-of date, a preview of the first rows, and the company mart's trend chart."""
     with duckdb.connect(str(published_db), read_only=True) as con:
         for name, key in keys.items():
             table = quote_ident(name)
-            rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+            rows = rows_by_table[name]  # counted by the publish
             preview = con.execute(f"select * from {table} limit {PREVIEW_ROWS}")
             columns = [d[0] for d in preview.description]
-            previous = _previous_rows(context.instance, key)
             metadata = {
                 ROW_COUNT: dg.MetadataValue.int(rows),
-                "rows_change": dg.MetadataValue.text("first publish" if previous is None else f"{rows - previous:+,}"),
+                "rows_change": dg.MetadataValue.text(rows_change(context.instance, key, rows, "first publish")),
                 "as_of": dg.MetadataValue.text(as_of),
                 "preview": dg.MetadataValue.md(markdown_table(columns, preview.fetchall())),
             }
