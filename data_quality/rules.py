@@ -16,9 +16,11 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from data_quality.sql import quote_ident
+from orchestration.salesforce.objects import OBJECTS_BY_NAME, Field
 
 SALESFORCE_ID_REGEX = r"^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$"
 FORECAST_CATEGORIES = ["Omitted", "Pipeline", "BestCase", "MostLikely", "Forecast", "Closed"]
+CALL_TYPES = ["Internal", "Inbound", "Outbound"]  # Task.CallType's fixed picklist
 EARLIEST_DATE = dt.date(1990, 1, 1)  # CRM data older than this is a data-entry error
 
 
@@ -61,6 +63,12 @@ def _record_rules() -> list[Rule]:
     ]
 
 
+def _required(field: Field) -> Rule:
+    """A field the KPIs need, empty: the record goes to quarantine, and the gate's sample names the
+    file and line the loader found it on (`_source_location`), so no dbt test is the first to see it."""
+    return Rule(f"{field.column}_required", lambda c: gxe.ExpectColumnValuesToNotBeNull(column=field.column))
+
+
 def _exists(fk: ForeignKey) -> Rule:
     return Rule(f"{fk.column}_exists",
                 lambda c: gxe.ExpectColumnValuesToBeInSet(column=f"_fk_{fk.column}", value_set=[True]),
@@ -86,11 +94,14 @@ class ObjectRules:
     foreign_keys: tuple[ForeignKey, ...] = ()
     rules: tuple[Rule, ...] = ()
 
-    def all_rules(self) -> list[Rule]:
-        return _record_rules() + [_exists(fk) for fk in self.foreign_keys] + list(self.rules)
+    def all_rules(self, object_name: str) -> list[Rule]:
+        required = [_required(f) for f in OBJECTS_BY_NAME[object_name].fields if f.must_have_value]
+        return _record_rules() + required + [_exists(fk) for fk in self.foreign_keys] + list(self.rules)
 
 
 _OWNER = ForeignKey("owner_id", "user")
+_FORECAST_CATEGORY_KNOWN = Rule("forecast_category_known", lambda c: gxe.ExpectColumnValuesToBeInSet(
+    column="forecast_category", value_set=FORECAST_CATEGORIES))
 
 OBJECT_RULES: dict[str, ObjectRules] = {
     "User": ObjectRules(),
@@ -109,8 +120,7 @@ OBJECT_RULES: dict[str, ObjectRules] = {
             column="probability", min_value=0, max_value=100)),
         Rule("stage_name_configured", lambda c: gxe.ExpectColumnValuesToBeInSet(
             column="stage_name", value_set=list(c.stages))),
-        Rule("forecast_category_known", lambda c: gxe.ExpectColumnValuesToBeInSet(
-            column="forecast_category", value_set=FORECAST_CATEGORIES)),
+        _FORECAST_CATEGORY_KNOWN,
         _currency_known(),
         _not_future("created_date"),
         # bounds as datetimes: the column arrives in pandas as timestamps, which do not compare with dates
@@ -121,8 +131,11 @@ OBJECT_RULES: dict[str, ObjectRules] = {
             column="is_closed", value_set=[True], row_condition='is_won == True', condition_parser="pandas")),
     )),
     "OpportunityHistory": ObjectRules((ForeignKey("opportunity_id", "opportunity"),), (
-        _not_future("created_date"), _not_negative("amount"))),
-    "Task": ObjectRules((_OWNER,), (_not_future("created_date"),)),
+        _not_future("created_date"), _not_negative("amount"), _FORECAST_CATEGORY_KNOWN)),
+    "Task": ObjectRules((_OWNER,), (
+        _not_future("created_date"),
+        Rule("call_type_known", lambda c: gxe.ExpectColumnValuesToBeInSet(column="call_type", value_set=CALL_TYPES)),
+    )),
     "Event": ObjectRules((_OWNER,), (_not_future("created_date"),)),
     "Campaign": ObjectRules((), (_not_negative("actual_cost"), _not_negative("budgeted_cost"))),
     "CampaignMember": ObjectRules((ForeignKey("campaign_id", "campaign"),)),
@@ -146,7 +159,7 @@ def build_suite(object_name: str, table: str, context: RuleContext) -> tuple[gx.
     """The object's suite for this run, and its rules by name (each expectation's meta names its rule)."""
     rules: dict[str, Rule] = {}
     expectations = []
-    for rule in OBJECT_RULES[object_name].all_rules():
+    for rule in OBJECT_RULES[object_name].all_rules(object_name):
         expectation = rule.build(context)
         if expectation is None:
             continue

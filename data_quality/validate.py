@@ -28,6 +28,7 @@ from data_quality.data_docs import merge_chunk_results
 DEFAULT_CHUNK_ROWS = 250_000
 SAMPLE_SIZE = 5
 ROW_KEY = "_row_number"
+LOCATION = "_source_location"  # where the loader found a record it had something to report on
 ROWS_TABLE = "_validation_rows"
 BUCKET = "_validation_bucket"
 BUCKETS = 4096  # hash buckets; a chunk is a range of them, so at most this many chunks
@@ -85,11 +86,21 @@ def _validate_frame(context, suite: gx.ExpectationSuite, frame) -> ExpectationSu
     source = context.data_sources.add_or_update_pandas("duckdb_chunks")
     asset = source.add_dataframe_asset(name=f"chunk_{id(frame)}")
     batch = asset.add_batch_definition_whole_dataframe("chunk").get_batch(batch_parameters={"dataframe": frame})
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_KEY],
+    index = [ROW_KEY, LOCATION] if LOCATION in frame.columns else [ROW_KEY]
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": index,
                      "partial_unexpected_count": SAMPLE_SIZE}
     result = batch.validate(suite, result_format=result_format)
     source.delete_asset(asset.name)
     return result
+
+
+def _sample_value(index: dict, column: str) -> Any:
+    """What a failing row shows in the sample: its value, or, where the value is empty (all a
+    not-null rule can find), where the record is: `Opportunity.csv line 12: close_date is empty`."""
+    value = _clean(index[column])
+    if value is None and index.get(LOCATION):
+        return f"{index[LOCATION]}: {column} is empty"
+    return value
 
 
 def _clean(value):
@@ -161,7 +172,7 @@ def _add_up(outcomes: dict[str, RuleOutcome], chunk_result: ExpectationSuiteVali
         column = result.expectation_config.kwargs.get("column")
         if column and indexes and column in indexes[0]:
             # The sample is the failing values of the first rows of the file, whatever the chunks.
-            earliest = [(int(index[ROW_KEY]), _clean(index[column])) for index in indexes]
+            earliest = [(int(index[ROW_KEY]), _sample_value(index, column)) for index in indexes]
             outcome.sampled = heapq.nsmallest(SAMPLE_SIZE, outcome.sampled + earliest, key=lambda pair: pair[0])
             outcome.sample = [value for _, value in outcome.sampled]
         else:

@@ -26,7 +26,7 @@ def _tasks(con, rows: int, bad_owner_every: int) -> str:
         create or replace table task as
         select printf('00T%012dAAA', i) as id, i as _row_number,
                printf('005%012dAAA', i % 7) as owner_id, i % {bad_owner_every} <> 0 as _fk_owner_id,
-               timestamp '2026-01-01' as created_date, null::varchar as _parse_error
+               timestamp '2026-01-01' as created_date, 'Outbound' as call_type, null::varchar as _parse_error
         from range(1, {rows + 1}) as r(i)
     """)
     return "select * from task"

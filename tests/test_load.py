@@ -144,7 +144,7 @@ def test_a_missing_object_loads_as_an_empty_table_with_its_full_schema():
     result = load_object(con, TASK, None, LOADED_AT)
     columns = [r[0] for r in con.execute("describe raw.task").fetchall()]
     assert result.rows == 0
-    assert columns == [f.column for f in TASK.fields] + ["_loaded_at", "_row_number", "_parse_error"]
+    assert columns == [f.column for f in TASK.fields] + ["_loaded_at", "_row_number", "_parse_error", "_source_location"]
 
 
 def test_export_files_are_found_case_insensitively(tmp_path):

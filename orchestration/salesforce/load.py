@@ -4,6 +4,8 @@ DuckDB's own CSV and Parquet readers do the reading (no Python row loops). Every
 text first and cast by our rules. A record that cannot be read whole (a value that does not fit its
 field, a line cut short) is still loaded, with `_parse_error` naming the file, its line, the column
 and the rule, so the quality gate quarantines it: never a silent NULL, never a dropped record.
+Such records, and those with an empty field the KPIs need, carry `_source_location` (file and
+line), so the quality gate's message can point at them.
 """
 
 from __future__ import annotations
@@ -124,21 +126,30 @@ def _value_errors(obj: SObject, by_key) -> tuple[str, dict[str, str]]:
     return f"nullif(concat_ws('; ', {', '.join(reasons)}), '')", params
 
 
-def _locate_errors(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead) -> None:
-    """Prefix each value error in `_batch` with the file and the line (a CSV) or the row (Parquet)
-    of its record."""
+def _to_report(obj: SObject, by_key) -> str:
+    """SQL true for the records the quality gate will have to point at: a value that could not be
+    read, or an empty field the KPIs need (see `Field.must_have_value`)."""
+    empty = [f"{quote_ident(f.column)} is null" for f in obj.fields if f.must_have_value and f.column in by_key]
+    return " or ".join(["_parse_error is not null", *empty])
+
+
+def _locate(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead, to_report: str) -> None:
+    """Set `_source_location` (the file and the line of a CSV record, or the row of a Parquet one)
+    on the records `to_report` selects, and prefix their value errors with it.
+
+    Only those records are located: finding a CSV record's line reads all the records before it,
+    which a clean load need not pay for."""
     where = {"file": path.name}
     if is_parquet(path):
-        con.execute("update _batch set _parse_error = $file || ' row ' || _row_number || ': ' || _parse_error "
-                    "where _parse_error is not null", where)
-        return
-    lines = record_lines(con, "_src", file_read.rejected)
-    try:
-        con.execute(f"update _batch set _parse_error = $file || ' line ' || lines.line || ': ' || _parse_error "
-                    f"from {lines} as lines where lines.record = _batch._row_number and _parse_error is not null",
-                    where)
-    finally:
-        con.execute(f"drop table if exists {lines}")
+        con.execute(f"update _batch set _source_location = $file || ' row ' || _row_number where {to_report}", where)
+    else:
+        lines = record_lines(con, "_src", file_read.rejected)
+        try:
+            con.execute(f"update _batch set _source_location = $file || ' line ' || lines.line "
+                        f"from {lines} as lines where lines.record = _batch._row_number and ({to_report})", where)
+        finally:
+            con.execute(f"drop table if exists {lines}")
+    con.execute("update _batch set _parse_error = _source_location || ': ' || _parse_error where _parse_error is not null")
 
 
 def _add_rejected(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead, loaded_at: dt.datetime) -> None:
@@ -151,6 +162,7 @@ def _add_rejected(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRea
             """insert into _batch by name
                select $loaded_at::timestamp as _loaded_at,
                       (select count(*) from _src) + row_number() over (order by line) as _row_number,
+                      $file || ' line ' || line as _source_location,
                       $file || ' line ' || line || ': ' || reason || ' (rule: a record has as many fields '
                           || 'as the header and closes every quote it opens); the record: ' || text as _parse_error
                from _rejected""",
@@ -178,15 +190,16 @@ def load_object(
         "select count(*) from duckdb_tables() where schema_name = $schema and table_name = $table",
         {"schema": RAW_SCHEMA, "table": obj.table},
     ).fetchall()[0][0]
-    if exists:  # raw tables loaded before `_parse_error` existed gain it (NULL: read whole)
+    if exists:  # raw tables loaded before these columns existed gain them (NULL: nothing to report)
         con.execute(f"alter table {target} add column if not exists _parse_error varchar")
+        con.execute(f"alter table {target} add column if not exists _source_location varchar")
     if path is None:
         if mode == "replace" or not exists:
             cols = ", ".join(f"null::{f.duckdb_type} as {quote_ident(f.column)}" for f in obj.fields)
             con.execute(
                 f"create or replace table {target} as "
                 f"select {cols}, null::timestamp as _loaded_at, null::bigint as _row_number, "
-                "null::varchar as _parse_error limit 0"
+                "null::varchar as _parse_error, null::varchar as _source_location limit 0"
             )
         rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
         return LoadResult(obj.table, rows, None)
@@ -207,10 +220,12 @@ def load_object(
         selects.append("rowid + 1 as _row_number")
         errors, params = _value_errors(obj, by_key)
         selects.append(f"{errors} as _parse_error")
+        selects.append("null::varchar as _source_location")
         con.execute(f"create or replace temp table _batch as select {', '.join(selects)} from _src",
                     {"loaded_at": loaded_at, **params})
-        if con.execute("select count(*) from _batch where _parse_error is not null").fetchall()[0][0]:
-            _locate_errors(con, path, file_read)
+        to_report = _to_report(obj, by_key)
+        if con.execute(f"select count(*) from _batch where {to_report}").fetchall()[0][0]:
+            _locate(con, path, file_read, to_report)
         if file_read.rejected:
             _add_rejected(con, path, file_read, loaded_at)
         unparsed = con.execute("select count(*) from _batch where _parse_error is not null").fetchall()[0][0]

@@ -35,7 +35,15 @@ DUCKDB_TYPES: dict[FieldType, str] = {
 class Field:
     api_name: str
     type: FieldType
-    required: bool = False
+    required: bool = False  # a KPI, a check or a join needs it: the file must have the column
+    # May a required field be empty? Only where Salesforce allows it and the KPIs say what an empty
+    # value means; every other required field is checked not-null at validation.
+    nullable: bool = False
+
+    @property
+    def must_have_value(self) -> bool:
+        """Records with this field empty go to quarantine (rule `<column>_required`)."""
+        return self.required and not self.nullable and self.api_name != "Id"  # Ids: `id_not_null`
 
     @property
     def column(self) -> str:
@@ -81,8 +89,8 @@ def snake_case(name: str) -> str:
     return re.sub(r"_+", "_", name).strip("_").lower()
 
 
-def _f(api_name: str, type_: FieldType = "string", required: bool = False) -> Field:
-    return Field(api_name, type_, required)
+def _f(api_name: str, type_: FieldType = "string", required: bool = False, nullable: bool = False) -> Field:
+    return Field(api_name, type_, required, nullable)
 
 
 # Audit fields most objects carry. SystemModstamp changes on every write (including deletes), so it
@@ -129,7 +137,9 @@ LEAD = SObject("Lead", (
 
 OPPORTUNITY = SObject("Opportunity", (
     _f("Id", "id", True), _f("Name"), _f("AccountId", "id"), _f("OwnerId", "id", True),
-    _f("StageName", required=True), _f("Amount", "currency", True), _f("Probability", "number"),
+    _f("StageName", required=True),
+    # Salesforce does not require an Amount: a deal without one still counts, value KPIs skip it.
+    _f("Amount", "currency", True, nullable=True), _f("Probability", "number"),
     _f("CloseDate", "date", True), _f("Type"), _f("LeadSource"), _f("ForecastCategory"),
     _f("ForecastCategoryName"), _f("IsClosed", "boolean", True), _f("IsWon", "boolean", True),
     _f("CampaignId", "id"), _f("CurrencyIsoCode"), _f("IsDeleted", "boolean"),
