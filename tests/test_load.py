@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.salesforce.export import ExportError, find_object_file
 from orchestration.salesforce.load import load_object
-from orchestration.salesforce.objects import OPPORTUNITY, TASK, snake_case
+from orchestration.salesforce.objects import CONTACT, LEAD, OPPORTUNITY, TASK, USER, snake_case
 
 LOADED_AT = dt.datetime(2026, 11, 23, 12, 0, 0)
 
@@ -69,6 +69,45 @@ def test_snake_case_headers_are_accepted_too(tmp_path):
     assert con.execute("select stage_name, created_date from raw.opportunity").fetchall() == [
         ("Prospecting", dt.datetime(2024, 12, 1, 8, 0, 0))
     ]
+
+
+def test_a_person_file_without_a_name_column_names_each_person_as_salesforce_composes_the_name(tmp_path):
+    # Data Export writes the parts of User, Contact and Lead names, not the compound Name
+    con, result = _load(tmp_path, "Id,Username,Salutation,FirstName,MiddleName,LastName,Suffix\n"
+                        "005A,ada@x.com,Dr.,Ada,Augusta,Lovelace,Jr.\n"
+                        "005B,grace@x.com,,Grace,,Hopper,\n"
+                        "005C,ng@x.com,Ms., ,, Ng ,\n"  # no first name: the last name alone, after the salutation
+                        "005D,cher@x.com,,,,Cher,\n", name="User.csv", obj=USER)
+    assert "Name" not in result.missing_optional_columns
+    assert con.execute("select id, name from raw.user order by id").fetchall() == [
+        ("005A", "Dr. Ada Augusta Lovelace Jr."), ("005B", "Grace Hopper"), ("005C", "Ms. Ng"), ("005D", "Cher")]
+    assert con.execute("select count(*) from raw.user where _source_location is not null").fetchall() == [(0,)]
+
+
+def test_a_lead_or_contact_file_with_first_and_last_names_only_is_named_first_name_last_name(tmp_path):
+    con, _ = _load(tmp_path, "Id,FirstName,LastName,Company,Status,OwnerId,IsConverted,CreatedDate\n"
+                   "00QA,Alan,Turing,Bletchley,Open - Not Contacted,005A,0,2026-11-02 09:00:00\n"
+                   "00QB,,Wu,Acme,Open - Not Contacted,005A,0,2026-11-02 09:00:00\n", name="lead.csv", obj=LEAD)
+    assert con.execute("select id, name, first_name from raw.lead order by id").fetchall() == [
+        ("00QA", "Alan Turing", "Alan"), ("00QB", "Wu", None)]
+
+
+def test_a_name_in_the_file_is_kept_as_it_is_rather_than_composed(tmp_path):
+    con, _ = _load(tmp_path, "Id,Salutation,FirstName,LastName,Name\n003A,Mr.,Tim,Barr,Timothy Barr\n003B,,Jo,Ng,\n",
+                   name="Contact.csv", obj=CONTACT)
+    assert con.execute("select id, name from raw.contact order by id").fetchall() == [("003A", "Timothy Barr"), ("003B", None)]
+
+
+def test_a_user_without_any_name_part_goes_to_quarantine_located_by_its_line(tmp_path):
+    con, _ = _load(tmp_path, "Id,FirstName,LastName\n005A,Ada,Lovelace\n005B,,\n", name="User.csv", obj=USER)
+    assert con.execute("select id, name, _source_location from raw.user order by id").fetchall() == [
+        ("005A", "Ada Lovelace", None), ("005B", None, "User.csv line 3")]
+
+
+def test_a_user_file_with_neither_a_name_nor_its_parts_names_the_file_the_column_and_the_rule(tmp_path):
+    with pytest.raises(ExportError, match=r"User\.csv: required column\(s\) Name missing \(rule: User needs Id, "
+                                          r"Name; without a Name column, Name is composed of FirstName and LastName\)"):
+        _load(tmp_path, "Id,Username,Email\n005A,ada@x.com,ada@x.com\n", name="User.csv", obj=USER)
 
 
 def test_datetimes_with_offsets_are_converted_to_utc(tmp_path):

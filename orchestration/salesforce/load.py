@@ -5,7 +5,8 @@ text first and cast by our rules. A record that cannot be read whole (a value th
 field, a line cut short) is still loaded, with `_parse_error` naming the file, its line, the column
 and the rule, so the quality gate quarantines it: never a silent NULL, never a dropped record.
 Such records, and those with an empty field the KPIs need, carry `_source_location` (file and
-line), so the quality gate's message can point at them.
+line), so the quality gate's message can point at them. A person's Name, which Data Export does not
+write, is composed from its parts as Salesforce composes it (see `_composed`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from orchestration.salesforce.encoding import utf8_readable
 from orchestration.salesforce.export import ExportError
 from orchestration.salesforce.ids import normalized_id_sql
 from orchestration.salesforce.merge import MergeCounts, merge_into, replace_table
-from orchestration.salesforce.objects import Field, SObject, snake_case
+from orchestration.salesforce.objects import NAME_PARTS, Field, SObject, snake_case
 from orchestration.salesforce.reader import FileRead, is_parquet, read_into, record_lines
 
 RAW_SCHEMA = "raw"
@@ -79,8 +80,22 @@ def _parse_expr(f: Field, source_col: str, source_type: str) -> str:
     return _PARSERS[f.type].format(v=text)
 
 
+def _composed(obj: SObject, by_key) -> dict[str, str]:
+    """SQL for the fields the file lacks but Salesforce composes from ones it has: a person's
+    `Name` (User, Contact, Lead), which Data Export does not write. Salesforce joins Salutation,
+    FirstName, MiddleName, LastName and Suffix with one space, skipping the empty ones (so a person
+    without a first name is named by the last name alone). A file with a Name keeps its own."""
+    name = snake_case("Name")
+    if not obj.person_name or name in by_key or not {snake_case("FirstName"), snake_case("LastName")} & by_key.keys():
+        return {}
+    parts = [f"nullif(trim(cast({quote_ident(by_key[key][0])} as varchar)), '')"
+             for key in map(snake_case, NAME_PARTS) if key in by_key]
+    return {name: f"nullif(concat_ws(' ', {', '.join(parts)}), '')"}
+
+
 def _column_plan(obj: SObject, path: Path, columns: list[tuple[str, str]]):
-    """Match the file's headers to the object's fields (CamelCase or snake_case headers)."""
+    """Match the file's headers to the object's fields (CamelCase or snake_case headers); fields
+    the file lacks but that can be composed from others are composed (see `_composed`)."""
     by_key: dict[str, tuple[str, str]] = {}
     for name, type_ in columns:
         key = snake_case(name)
@@ -89,16 +104,18 @@ def _column_plan(obj: SObject, path: Path, columns: list[tuple[str, str]]):
                 f"{path}: columns {by_key[key][0]!r} and {name!r} both map to field {key!r}"
             )
         by_key[key] = (name, type_)
-    missing = [f for f in obj.fields if f.column not in by_key]
+    composed = _composed(obj, by_key)
+    missing = [f for f in obj.fields if f.column not in by_key and f.column not in composed]
     missing_required = [f.api_name for f in missing if f.required]
     if missing_required:
+        composable = "; without a Name column, Name is composed of FirstName and LastName" if obj.person_name else ""
         raise ExportError(
             f"{path}: required column(s) {', '.join(missing_required)} missing "
-            f"(rule: {obj.api_name} needs {', '.join(f.api_name for f in obj.required_fields)})"
+            f"(rule: {obj.api_name} needs {', '.join(f.api_name for f in obj.required_fields)}{composable})"
         )
     known = {f.column for f in obj.fields}
     extras = [(key, src) for key, src in by_key.items() if key not in known and key]
-    return by_key, missing, extras
+    return by_key, composed, missing, extras
 
 
 def _value_errors(obj: SObject, by_key) -> tuple[str, dict[str, str]]:
@@ -126,10 +143,10 @@ def _value_errors(obj: SObject, by_key) -> tuple[str, dict[str, str]]:
     return f"nullif(concat_ws('; ', {', '.join(reasons)}), '')", params
 
 
-def _to_report(obj: SObject, by_key) -> str:
+def _to_report(obj: SObject, present) -> str:
     """SQL true for the records the quality gate will have to point at: a value that could not be
-    read, or an empty field the KPIs need (see `Field.must_have_value`)."""
-    empty = [f"{quote_ident(f.column)} is null" for f in obj.fields if f.must_have_value and f.column in by_key]
+    read, or an empty field the KPIs need (see `Field.must_have_value`) among the `present` ones."""
+    empty = [f"{quote_ident(f.column)} is null" for f in obj.fields if f.must_have_value and f.column in present]
     return " or ".join(["_parse_error is not null", *empty])
 
 
@@ -207,10 +224,12 @@ def load_object(
     with utf8_readable(path) as source:
         file_read = read_into(con, path, source, "_src")
     try:
-        by_key, missing, extras = _column_plan(obj, path, file_read.columns)
+        by_key, composed, missing, extras = _column_plan(obj, path, file_read.columns)
         selects = [
             f"{_parse_expr(f, *by_key[f.column])} as {quote_ident(f.column)}"
             if f.column in by_key
+            else f"{composed[f.column]} as {quote_ident(f.column)}"
+            if f.column in composed
             else f"null::{f.duckdb_type} as {quote_ident(f.column)}"
             for f in obj.fields
         ]
@@ -223,7 +242,7 @@ def load_object(
         selects.append("null::varchar as _source_location")
         con.execute(f"create or replace temp table _batch as select {', '.join(selects)} from _src",
                     {"loaded_at": loaded_at, **params})
-        to_report = _to_report(obj, by_key)
+        to_report = _to_report(obj, by_key.keys() | composed.keys())
         if con.execute(f"select count(*) from _batch where {to_report}").fetchall()[0][0]:
             _locate(con, path, file_read, to_report)
         if file_read.rejected:

@@ -61,6 +61,9 @@ class SObject:
     fields: tuple[Field, ...]
     required: bool = False  # must the export contain this object at all?
     id_prefix: str | None = None  # the 3-character key prefix of its record Ids
+    # Has the compound person name (User, Contact, Lead): `Name` is composed of `NAME_PARTS`, and
+    # Data Export writes the parts only, so the loader composes Name when a file has none.
+    person_name: bool = False
 
     @property
     def table(self) -> str:
@@ -73,6 +76,11 @@ class SObject:
 
     def field(self, api_name: str) -> Field:
         return next(f for f in self.fields if f.api_name == api_name)
+
+
+# The parts of a person's compound `Name`, in the order Salesforce joins them (with one space,
+# skipping empty parts). MiddleName and Suffix exist only where the org enables them.
+NAME_PARTS = ("Salutation", "FirstName", "MiddleName", "LastName", "Suffix")
 
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -107,7 +115,7 @@ USER = SObject("User", (
     _f("Email"), _f("Title"), _f("Department"), _f("UserRoleId", "id"), _f("ManagerId", "id"),
     _f("IsActive", "boolean"), _f("UserType"), _f("CreatedDate", "datetime"),
     _f("LastModifiedDate", "datetime"), _f("SystemModstamp", "datetime"),
-), required=True, id_prefix="005")
+), required=True, id_prefix="005", person_name=True)
 
 USER_ROLE = SObject("UserRole", (
     _f("Id", "id", True), _f("Name", required=True), _f("DeveloperName"), _f("ParentRoleId", "id"),
@@ -124,7 +132,7 @@ ACCOUNT = SObject("Account", (
 CONTACT = SObject("Contact", (
     _f("Id", "id", True), _f("AccountId", "id"), _f("FirstName"), _f("LastName"), _f("Name"),
     _f("Email"), _f("Title"), _f("LeadSource"), _f("OwnerId", "id"), *_AUDIT,
-), id_prefix="003")
+), id_prefix="003", person_name=True)
 
 LEAD = SObject("Lead", (
     _f("Id", "id", True), _f("FirstName"), _f("LastName"), _f("Name"), _f("Company"), _f("Email"),
@@ -133,7 +141,7 @@ LEAD = SObject("Lead", (
     _f("ConvertedContactId", "id"), _f("ConvertedOpportunityId", "id"),
     _f("IsDeleted", "boolean"), _f("CreatedDate", "datetime", True),
     _f("LastModifiedDate", "datetime"), _f("SystemModstamp", "datetime"),
-), id_prefix="00Q")
+), id_prefix="00Q", person_name=True)
 
 OPPORTUNITY = SObject("Opportunity", (
     _f("Id", "id", True), _f("Name"), _f("AccountId", "id"), _f("OwnerId", "id", True),
