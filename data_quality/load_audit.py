@@ -35,6 +35,9 @@ def ensure_audit_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"create table if not exists {AUDIT_SCHEMA}.good_runs (run_id varchar, published_at timestamp)"
     )
+    con.execute(
+        f"create table if not exists {AUDIT_SCHEMA}.exported_objects (table_name varchar primary key, in_export boolean)"
+    )
 
 
 def record_load(
@@ -54,6 +57,26 @@ def record_load(
 def record_good_run(con, run_id: str, published_at: dt.datetime) -> None:
     ensure_audit_tables(con)
     con.execute(f"insert into {AUDIT_SCHEMA}.good_runs values ($run, $at)", {"run": run_id, "at": published_at})
+
+
+def record_export(con, table: str, has_file: bool, load_mode: str) -> None:
+    """Remember whether the export holds the object, so its KPIs are "not measured" (NULL) rather
+    than 0 when it does not. A full export says so by having the file; in a batch of changes no file
+    only means no changes, so the object stays as measured as the last full export left it."""
+    ensure_audit_tables(con)
+    update = "excluded.in_export" if load_mode == "replace" else "exported_objects.in_export or excluded.in_export"
+    con.execute(
+        f"insert into {AUDIT_SCHEMA}.exported_objects values ($table, $has_file) "
+        f"on conflict (table_name) do update set in_export = {update}",
+        {"table": table, "has_file": has_file},
+    )
+
+
+def objects_not_exported(con) -> list[str]:
+    """The raw tables of the objects the export does not hold (see `record_export`)."""
+    ensure_audit_tables(con)
+    return [row[0] for row in con.execute(
+        f"select table_name from {AUDIT_SCHEMA}.exported_objects where not in_export order by 1").fetchall()]
 
 
 def _load(con, run_id: str, object_name: str):
@@ -80,7 +103,7 @@ def _last_good_load(con, run_id: str, object_name: str):
 
 def in_export(con, run_id: str, object_name: str, load_mode: str) -> CheckOutcome:
     """Did a full export hold a file for the object? Orgs that do not use an object export none: it
-    loads as an empty table, and the KPIs built on it are 0 (counts) or NULL (ratios). Worth a
+    loads as an empty table, and the KPIs built only on it are not measured (NULL). Worth a
     warning, not a stop. In a batch of changes, no file only means no changes."""
     current = _load(con, run_id, object_name)
     if current is None or current[2] is not None:
@@ -89,8 +112,8 @@ def in_export(con, run_id: str, object_name: str, load_mode: str) -> CheckOutcom
     if load_mode == "merge":
         return CheckOutcome(True, f"{object_name}: no changes in this batch.")
     return CheckOutcome(False, (
-        f"{object_name}: not in the export; loaded as an empty table, so the KPIs built on it are 0 "
-        "(counts) or NULL (ratios). Add its file if the org uses it."), {"rows": current[0]})
+        f"{object_name}: not in the export; loaded as an empty table, so the KPIs only it can measure are "
+        "NULL (not measured). Add its file if the org uses it."), {"rows": current[0]})
 
 
 def freshness(

@@ -2,20 +2,27 @@
 
 `dbt_project/seeds/kpi_catalog.csv` is the source. Its definitions become the `kpi_<name>` doc
 blocks in `dbt_project/models/docs/kpi_catalog.md`, which the mart columns reference, so dbt docs,
-the scorecard and BI tools all read the same words. Run `python -m orchestration.kpi_catalog` (the
-build step does) after editing the seed; a test fails while the two disagree.
+the scorecard and BI tools all read the same words. Its `measured_from` column becomes the dbt
+macro `kpi_sources()` (`dbt_project/macros/kpi_sources.sql`), by which a mart makes a KPI NULL
+("not measured") when the export holds none of the objects it is measured from. Run
+`python -m orchestration.kpi_catalog` (the build step does) after editing the seed; a test fails
+while they disagree.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.salesforce.objects import snake_case
 from orchestration.settings import DBT_PROJECT_DIR
 
 CATALOG_CSV = DBT_PROJECT_DIR / "seeds" / "kpi_catalog.csv"
 DOC_BLOCKS = DBT_PROJECT_DIR / "models" / "docs" / "kpi_catalog.md"
+SOURCES_MACRO = DBT_PROJECT_DIR / "macros" / "kpi_sources.sql"
+GENERATED = "Generated from seeds/kpi_catalog.csv by `python -m orchestration.kpi_catalog`: edit the seed, not this file."
 
 
 @dataclass(frozen=True)
@@ -29,15 +36,26 @@ class Kpi:
     indicator_type: str  # leading or lagging
     higher_is_better: bool
     models: tuple[str, ...]  # the marts holding a column named `name`
+    # Objects it is measured from: every group must be exported, each by one of its alternatives.
+    measured_from: tuple[tuple[str, ...], ...] = ()
+
+    def measured_from_text(self) -> str:
+        return " + ".join(" or ".join(group) for group in self.measured_from)
 
     def doc_block(self) -> str:
         direction = "higher" if self.higher_is_better else "lower"
         return (
             f"{{% docs kpi_{self.name} %}}\n"
             f"**{self.label}** ({self.indicator_type} indicator, {self.unit}; {direction} is better). "
-            f"{self.definition} Formula: `{self.formula}`.\n"
+            f"{self.definition} Formula: `{self.formula}`. Measured from {self.measured_from_text()}: "
+            f"NULL (not measured) when the export lacks them.\n"
             f"{{% enddocs %}}\n"
         )
+
+
+def parse_measured_from(text: str) -> tuple[tuple[str, ...], ...]:
+    """`Lead + Task|Event` -> (("Lead",), ("Task", "Event")): all groups, any object of each."""
+    return tuple(tuple(name.strip() for name in group.split("|")) for group in text.split("+"))
 
 
 def load_catalog(path: Path = CATALOG_CSV) -> list[Kpi]:
@@ -53,22 +71,33 @@ def load_catalog(path: Path = CATALOG_CSV) -> list[Kpi]:
                 indicator_type=row["indicator_type"],
                 higher_is_better=row["higher_is_better"] == "true",
                 models=tuple(row["models"].split()),
+                measured_from=parse_measured_from(row["measured_from"]),
             )
             for row in csv.DictReader(handle)
         ]
 
 
 def render_doc_blocks(catalog: list[Kpi]) -> str:
-    header = (
-        "{# Generated from seeds/kpi_catalog.csv by `python -m orchestration.kpi_catalog`: "
-        "edit the seed, not this file. #}\n\n"
-    )
-    return header + "\n".join(kpi.doc_block() for kpi in catalog)
+    return f"{{# {GENERATED} #}}\n\n" + "\n".join(kpi.doc_block() for kpi in catalog)
+
+
+def render_sources_macro(catalog: list[Kpi]) -> str:
+    """A dbt macro returning, per mart, each KPI's objects as raw tables: `{mart: {kpi: [[table]]}}`."""
+    by_mart: dict[str, dict[str, list[list[str]]]] = {}
+    for kpi in catalog:
+        tables = [[snake_case(name) for name in group] for group in kpi.measured_from]
+        for mart in kpi.models:
+            by_mart.setdefault(mart, {})[kpi.name] = tables
+    return (f"{{#- {GENERATED} -#}}\n"
+            f"{{% macro kpi_sources() -%}}\n    {{{{ return({json.dumps(by_mart, sort_keys=True)}) }}}}\n"
+            f"{{%- endmacro %}}\n")
 
 
 def main() -> None:
-    DOC_BLOCKS.write_text(render_doc_blocks(load_catalog()))
-    print(f"wrote {DOC_BLOCKS}")
+    catalog = load_catalog()
+    DOC_BLOCKS.write_text(render_doc_blocks(catalog))
+    SOURCES_MACRO.write_text(render_sources_macro(catalog))
+    print(f"wrote {DOC_BLOCKS} and {SOURCES_MACRO}")
 
 
 if __name__ == "__main__":

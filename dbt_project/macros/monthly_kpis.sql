@@ -1,10 +1,10 @@
-{#- The contract KPIs by calendar month, per `entity`: 'owner_id' (rep), 'team_id' (the owner's
+{#- The contract KPIs of `mart` by calendar month, per `entity`: 'owner_id' (rep), 'team_id' (the owner's
     manager, see dim_users) or none (the whole company).
 
     Written once and used by every contract-shaped mart, so the company numbers are the rep numbers
     computed without the owner split (medians included, which cannot be summed from reps).
-    Definitions: see the `kpi_*` doc blocks in models/docs/kpi_definitions.md. -#}
-{% macro monthly_kpis(entity=none) %}
+    Definitions: see the `kpi_*` doc blocks in models/docs/kpi_catalog.md (from seeds/kpi_catalog.csv). -#}
+{% macro monthly_kpis(mart, entity=none) %}
 {%- set by_entity = entity is not none -%}
 with
 
@@ -136,7 +136,7 @@ grain as (
 ),
 {% endif %}
 
-final as (
+kpis as (
 
     select
         grain.month,
@@ -176,6 +176,13 @@ final as (
         and {{ measures }}.{{ entity }} is not distinct from grain.{{ entity }}
         {%- endif %}
     {%- endfor %}
+
+),
+
+-- KPIs whose objects the export lacks are NULL: not measured (macros/not_measured.sql).
+final as (
+
+    {{ select_measured('kpis', mart) }}
 
 )
 

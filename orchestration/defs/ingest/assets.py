@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from data_quality.load_audit import record_load
+from data_quality.load_audit import record_export, record_load
 from orchestration.mart_metadata import ROW_COUNT, rows_change
 from orchestration.resources import PipelineConfig
 from orchestration.salesforce.export import ExportError, find_object_file
@@ -47,6 +47,7 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
                 record_load(con, context.run.run_id, obj.api_name, result.rows,
                             columns + result.extra_columns if path else [], result.source_file,
                             loaded_at, pipeline.as_of_date)
+                record_export(con, obj.table, path is not None, pipeline.load_mode)
                 watermark = store_watermark(con, obj.api_name, obj.table, context.run.run_id, loaded_at)
         except ExportError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None

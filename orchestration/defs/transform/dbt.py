@@ -10,7 +10,9 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_duckdb import DuckDBResource
 
+from data_quality.load_audit import objects_not_exported
 from orchestration.dbt_child import PARENT_ENV
 from orchestration.resources import PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR
@@ -53,15 +55,18 @@ class CrmKpiDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=CrmKpiDbtTranslator(),
 )
 def crm_kpi_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig, warehouse: DuckDBResource
 ):
-    """`dbt build` (models and their tests) for the run's as-of date."""
+    """`dbt build` (models and their tests) for the run's as-of date, told which objects the export
+    does not hold, so the KPIs only those objects can measure are NULL (not measured), not 0."""
     paths = pipeline.paths
     # dbt reads the warehouse path from CRM_KPI_HOME (profiles.yml) and writes its logs and
     # artifacts under the state directory, never into the repo.
     os.environ["CRM_KPI_HOME"] = str(paths.home)
     os.environ[PARENT_ENV] = str(os.getpid())  # dbt dies with this process (orchestration/dbt_child.py)
-    dbt_vars = {"as_of_date": pipeline.as_of_date.isoformat()}
+    with warehouse.get_connection() as con:  # closed before dbt opens the file: one writer at a time
+        not_exported = objects_not_exported(con)
+    dbt_vars = {"as_of_date": pipeline.as_of_date.isoformat(), "objects_not_exported": not_exported}
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
     if pipeline.load_mode == "replace":

@@ -78,7 +78,7 @@ tenures as (
 
 ),
 
-final as (
+kpis as (
 
     select
         account_id,
@@ -94,6 +94,13 @@ final as (
             * cast({{ gross_margin }} as {{ type_double() }})
             * cast({{ expected_lifetime_years }} as {{ type_double() }}) as forward_clv
     from tenures
+
+),
+
+-- KPIs whose objects the export lacks are NULL: not measured (macros/not_measured.sql).
+final as (
+
+    {{ select_measured('kpis', 'kpi_customer_value') }}
 
 )
 

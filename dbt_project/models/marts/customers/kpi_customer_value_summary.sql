@@ -8,7 +8,7 @@ customer_value as (
 
 ),
 
-final as (
+kpis as (
 
     -- An aggregate without GROUP BY: exactly one row, also when there is no customer.
     select
@@ -25,6 +25,13 @@ final as (
         {{ safe_divide('sum(forward_clv)', 'count(*)') }} as avg_forward_clv,
         coalesce(sum(lifetime_revenue), 0) as total_lifetime_revenue
     from customer_value
+
+),
+
+-- KPIs whose objects the export lacks are NULL: not measured (macros/not_measured.sql).
+final as (
+
+    {{ select_measured('kpis', 'kpi_customer_value_summary') }}
 
 )
 

@@ -1,2 +1,2 @@
 {#- The contract KPIs per owner (Salesforce User Id) and calendar month. -#}
-{{ monthly_kpis(entity="owner_id") }}
+{{ monthly_kpis("kpi_rep_monthly", entity="owner_id") }}

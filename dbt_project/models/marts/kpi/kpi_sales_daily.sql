@@ -24,7 +24,7 @@ event_rows as (
 
 ),
 
-final as (
+kpis as (
 
     select
         event_date as date_day,
@@ -36,6 +36,13 @@ final as (
         {%- endfor %}
     from event_rows
     group by {{ entity_grouping_sets('event_date') }}
+
+),
+
+-- KPIs whose objects the export lacks are NULL: not measured (macros/not_measured.sql).
+final as (
+
+    {{ select_measured('kpis', 'kpi_sales_daily') }}
 
 )
 

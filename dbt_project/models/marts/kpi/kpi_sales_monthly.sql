@@ -84,7 +84,7 @@ joined as (
 
 ),
 
-final as (
+kpis as (
 
     select
         current_month.month,
@@ -147,6 +147,13 @@ final as (
     from joined as current_month
     {{ period_growth_join('joined', 'current_month', 'previous_month', 'month', 1) }}
     {{ period_growth_join('joined', 'current_month', 'previous_year', 'month', 12) }}
+
+),
+
+-- KPIs whose objects the export lacks are NULL: not measured (macros/not_measured.sql).
+final as (
+
+    {{ select_measured('kpis', 'kpi_sales_monthly') }}
 
 )
 

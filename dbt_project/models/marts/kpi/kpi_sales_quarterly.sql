@@ -47,7 +47,7 @@ totals as (
 
 ),
 
-final as (
+kpis as (
 
     select
         current_quarter.quarter,
@@ -74,6 +74,13 @@ final as (
     from totals as current_quarter
     {{ period_growth_join('totals', 'current_quarter', 'previous_quarter', 'quarter', 3) }}
     {{ period_growth_join('totals', 'current_quarter', 'previous_year', 'quarter', 12) }}
+
+),
+
+-- KPIs whose objects the export lacks are NULL: not measured (macros/not_measured.sql).
+final as (
+
+    {{ select_measured('kpis', 'kpi_sales_quarterly') }}
 
 )
 

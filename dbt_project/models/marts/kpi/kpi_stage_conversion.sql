@@ -35,7 +35,7 @@ visit_rows as (
 
 ),
 
-final as (
+kpis as (
 
     select
         quarter,
@@ -55,6 +55,13 @@ final as (
     group by grouping sets (
         (quarter, stage_name, owner_id), (quarter, stage_name, team_id), (quarter, stage_name)
     )
+
+),
+
+-- KPIs whose objects the export lacks are NULL: not measured (macros/not_measured.sql).
+final as (
+
+    {{ select_measured('kpis', 'kpi_stage_conversion') }}
 
 )
 

@@ -66,7 +66,7 @@ grain as (
 
 ),
 
-final as (
+kpis as (
 
     select
         grain.month,
@@ -81,6 +81,13 @@ final as (
         on response_measures.month = grain.month
     left join added_measures
         on added_measures.month = grain.month
+
+),
+
+-- KPIs whose objects the export lacks are NULL: not measured (macros/not_measured.sql).
+final as (
+
+    {{ select_measured('kpis', 'kpi_campaign_monthly') }}
 
 )
 

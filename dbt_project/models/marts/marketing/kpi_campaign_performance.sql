@@ -83,7 +83,7 @@ measures as (
 
 ),
 
-final as (
+kpis as (
 
     select
         campaign_id,
@@ -100,6 +100,13 @@ final as (
         {{ safe_divide('won_revenue - actual_cost', 'actual_cost') }} as campaign_roi,
         {{ safe_divide('actual_cost', 'responses') }} as cost_per_response
     from measures
+
+),
+
+-- KPIs whose objects the export lacks are NULL: not measured (macros/not_measured.sql).
+final as (
+
+    {{ select_measured('kpis', 'kpi_campaign_performance') }}
 
 )
 

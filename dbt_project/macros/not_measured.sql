@@ -1,0 +1,34 @@
+{#- "Not measured" is not zero: a KPI is NULL when the export holds none of the objects it is
+    measured from (the catalog's `measured_from`, see kpi_sources()). The pipeline passes the objects
+    the export lacks as the `objects_not_exported` var (raw table names); an object exported with no
+    rows is measured, and gives 0. -#}
+
+{#- The KPIs of `mart` that this run cannot measure. -#}
+{% macro unmeasured_kpis(mart) -%}
+    {%- set missing = var('objects_not_exported', []) -%}
+    {%- set unmeasured = [] -%}
+    {%- for kpi, groups in kpi_sources().get(mart, {}).items() -%}
+        {%- for group in groups if group | reject('in', missing) | list | length == 0 -%}
+            {%- if loop.first %}{% do unmeasured.append(kpi) %}{% endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(unmeasured | sort) }}
+{%- endmacro %}
+
+{#- The rows of `relation` with the unmeasured KPIs of `mart` made NULL, keeping their types. The
+    mart is named, not taken from `this`: in a dbt unit test `this` is the test. -#}
+{% macro select_measured(relation, mart) -%}
+    {{ return(adapter.dispatch('select_measured', 'crm_kpi')(relation, mart)) }}
+{%- endmacro %}
+
+{% macro default__select_measured(relation, mart) -%}
+    {%- set unmeasured = unmeasured_kpis(mart) -%}
+    select *
+    {%- if unmeasured %} replace (
+        {%- for kpi in unmeasured %}
+        case when false then {{ kpi }} end as {{ kpi }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+    {%- endif %}
+    from {{ relation }}
+{%- endmacro %}
