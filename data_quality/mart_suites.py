@@ -61,12 +61,14 @@ def _number(value):
         return None
 
 
-def _translate(test: dict) -> tuple[str, gxe.Expectation] | None:
+def _translate(test: dict, unmeasured: frozenset[str]) -> tuple[str, gxe.Expectation] | None:
     """(rule name, expectation) for one dbt generic test, or None when it has no GE translation."""
     kind, kwargs, column = test["test_metadata"]["name"], test["test_metadata"]["kwargs"], test.get("column_name")
     if test["config"].get("where"):
         return None  # a filtered test would need its SQL filter; it stays dbt-only
-    if kind == "not_null":
+    if kind == "not_null_when_measured" and column in unmeasured:
+        return f"{column}_null_as_not_measured", gxe.ExpectColumnValuesToBeNull(column=column)
+    if kind in ("not_null", "not_null_when_measured"):
         return f"{column}_not_null", gxe.ExpectColumnValuesToNotBeNull(column=column)
     if kind == "unique":
         return f"{column}_unique", gxe.ExpectColumnValuesToBeUnique(column=column)
@@ -100,8 +102,9 @@ def mart_models(manifest: dict) -> list[str]:
     )
 
 
-def build_mart_suite(manifest: dict, model: str) -> MartSuite:
-    """The suite of one mart, from the dbt tests attached to it (in a stable order)."""
+def build_mart_suite(manifest: dict, model: str, unmeasured: frozenset[str] = frozenset()) -> MartSuite:
+    """The suite of one mart, from the dbt tests attached to it (in a stable order). The KPIs in
+    `unmeasured` (the export lacks their objects) are expected NULL instead of not NULL."""
     unique_id = next(key for key, node in manifest["nodes"].items()
                      if node["resource_type"] == "model" and node["name"] == model)
     tests = sorted((node for node in manifest["nodes"].values()
@@ -109,7 +112,7 @@ def build_mart_suite(manifest: dict, model: str) -> MartSuite:
                     and "test_metadata" in node), key=lambda node: node["name"])
     expectations, grain, months = {}, (), []
     for test in tests:
-        translated = _translate(test)
+        translated = _translate(test, unmeasured)
         if translated is None:
             continue
         name, expectation = translated

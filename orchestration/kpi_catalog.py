@@ -77,6 +77,15 @@ def load_catalog(path: Path = CATALOG_CSV) -> list[Kpi]:
         ]
 
 
+def unmeasured_kpis(catalog: list[Kpi], mart: str, missing_tables: set[str]) -> frozenset[str]:
+    """The KPIs of `mart` not measured when the raw tables in `missing_tables` were not exported: some
+    group of their `measured_from` has none of its objects (the Python twin of the dbt macro)."""
+    return frozenset(
+        kpi.name for kpi in catalog if mart in kpi.models
+        and any(all(snake_case(name) in missing_tables for name in group) for group in kpi.measured_from)
+    )
+
+
 def render_doc_blocks(catalog: list[Kpi]) -> str:
     return f"{{# {GENERATED} #}}\n\n" + "\n".join(kpi.doc_block() for kpi in catalog)
 

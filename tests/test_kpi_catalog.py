@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from orchestration.kpi_catalog import DOC_BLOCKS, load_catalog, render_doc_blocks
+from orchestration.kpi_catalog import DOC_BLOCKS, load_catalog, render_doc_blocks, unmeasured_kpis
 from orchestration.settings import DBT_PROJECT_DIR
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -71,3 +71,30 @@ def test_the_doc_blocks_are_generated_from_the_current_catalog():
         "run `python -m orchestration.kpi_catalog` after editing seeds/kpi_catalog.csv"
     )
 
+
+
+def test_lead_activity_kpis_are_unmeasured_only_when_neither_task_nor_event_was_exported():
+    catalog = load_catalog()
+    activity = {"leads_contacted", "rate_of_contact", "rate_of_follow_up", "median_lead_response_hours"}
+    assert unmeasured_kpis(catalog, "kpi_rep_monthly", {"task", "event"}) == activity
+    assert unmeasured_kpis(catalog, "kpi_rep_monthly", {"event"}) == set()
+
+
+def test_a_kpi_is_unmeasured_when_its_denominators_object_is_missing():
+    unmeasured = unmeasured_kpis(load_catalog(), "kpi_rep_monthly", {"lead"})
+    assert {"leads_created", "lead_conversion_rate", "rate_of_contact"} <= unmeasured
+    assert "bookings_amount" not in unmeasured
+
+
+def test_no_kpi_column_has_a_plain_not_null_test():
+    """A plain not_null on a KPI would hold back every export that lacks its objects: KPIs use
+    not_null_when_measured, which also checks that an unmeasured KPI is NULL throughout."""
+    catalog = load_catalog()
+    nodes = json.loads(MANIFEST.read_text())["nodes"].values()
+    plain = sorted(
+        (node["attached_node"].split(".")[-1], node["column_name"]) for node in nodes
+        if node["resource_type"] == "test" and node.get("test_metadata", {}).get("name") == "not_null"
+        and any(kpi.name == node["column_name"] and node["attached_node"].split(".")[-1] in kpi.models
+                for kpi in catalog)
+    )
+    assert plain == []
