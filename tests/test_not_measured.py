@@ -69,3 +69,13 @@ def test_the_cli_table_shows_a_dash_for_contacted_in_every_month(run_without_act
     column = header.index("contacted")
     assert rows and all(row[column] == "—" for row in rows)
     assert all(row[header.index("leads")] != "—" for row in rows)
+
+
+def test_the_dashboard_shows_rate_of_contact_as_a_dash_and_leads_created_as_a_number(run_without_activities):
+    from orchestration.dashboard.data import load_dashboard
+    from orchestration.dashboard.formatting import DASH, format_value
+
+    _, db, _ = run_without_activities
+    shown = {kpi.kpi_name: format_value(kpi.value, kpi.unit) for kpi in load_dashboard(db).kpis}
+    assert shown["rate_of_contact"] == DASH and shown["leads_contacted"] == DASH
+    assert shown["leads_created"] != DASH
