@@ -11,7 +11,9 @@ from orchestration.settings import parse_as_of, state_paths
 
 EXIT_HELD_BACK = 1  # the run finished but nothing was published
 EXIT_BAD_INPUT = 2  # the command could not start (bad argument, missing folder)
-EXIT_BUSY = 3  # another run is using the state directory
+EXIT_BUSY = 3  # another run is using the state directory (or another process the warehouse)
+EXIT_DISK_FULL = 4  # the disk ran out of space during the run; the published files are unchanged
+EXIT_DAMAGED = 5  # a merge run found the warehouse damaged (a full export moves it aside instead)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -108,6 +110,7 @@ def _run(args: argparse.Namespace) -> int:
 
     paths = state_paths(args.home)
     as_of = parse_as_of(args.as_of)
+    published_before = _file_identity(paths.published_db)
     # Held from the first write into the state directory (an unpacked .zip, an API extract, the
     # demo org, a mapped export) to the publish: two runs never interleave there.
     try:
@@ -116,6 +119,47 @@ def _run(args: argparse.Namespace) -> int:
     except RunLockedError as exc:
         print(f"crm-kpi: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except Exception as exc:  # a full disk, at whatever stage, is one line; anything else is a bug
+        from orchestration.disk_full import from_exception
+
+        full = from_exception(exc, paths.home)
+        if full is None:
+            raise
+        unchanged = _file_identity(paths.published_db) == published_before
+        print(f"crm-kpi: {full.message(unchanged)}", file=sys.stderr)
+        return EXIT_DISK_FULL
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def _check_warehouse(args: argparse.Namespace, paths) -> int | None:
+    """Open the warehouse once before anything runs (orchestration/warehouse.py): a damaged one is
+    moved aside by a full export or API extract (a first extract again, as its watermarks are in
+    it), and stops a merge; a lock another process holds is waited for. An exit code, or None."""
+    from orchestration.warehouse import (
+        WarehouseDamaged,
+        WarehouseLocked,
+        check_at_run_start,
+        merge_needs_warehouse,
+    )
+
+    try:
+        moved = check_at_run_start(paths.warehouse, rebuilds=not args.merge)
+    except WarehouseDamaged as exc:
+        print(f"crm-kpi: {merge_needs_warehouse(exc)}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except WarehouseLocked as exc:
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    if moved is not None:
+        print(f"crm-kpi: {moved.message()}", file=sys.stderr)
+    return None
 
 
 def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
@@ -127,6 +171,8 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
         from orchestration.salesforce.api import SalesforceSourceError
         from orchestration.salesforce.api_source import extract_from_salesforce
 
+        if (refused := _check_warehouse(args, paths)) is not None:  # before its watermarks are read
+            return refused
         try:
             source, load_mode, results = extract_from_salesforce(paths, dt.datetime.now(dt.timezone.utc))
         except SalesforceSourceError as exc:
@@ -152,8 +198,19 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
         if source is None:
             return EXIT_BAD_INPUT
 
+    if not args.salesforce and (refused := _check_warehouse(args, paths)) is not None:
+        return refused
     print(f"Running the pipeline on {source} for {as_of} ...")
+    published_before = _file_identity(paths.published_db)
     summary = run_pipeline(paths, source, as_of, load_mode=load_mode)
+    if not summary.published:
+        from orchestration.disk_full import from_failures
+
+        full = from_failures(summary.failures, paths.home)
+        if full is not None:
+            print(f"crm-kpi: {full.message(_file_identity(paths.published_db) == published_before)}",
+                  file=sys.stderr)
+            return EXIT_DISK_FULL
     _print_summary(summary)
     if not summary.published:
         print(

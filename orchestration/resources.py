@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
 from orchestration.settings import DBT_PROJECT_DIR, StatePaths, parse_as_of, state_paths
@@ -58,6 +59,12 @@ class PipelineConfig(dg.ConfigurableResource):
         the warehouse beside another; and unpack a Data Export `.zip` source into the state directory."""
         from orchestration.run_lock import held_here, run_lock
         from orchestration.salesforce.export import ExportError, unpack_zip
+        from orchestration.warehouse import (
+            WarehouseDamaged,
+            WarehouseLocked,
+            check_at_run_start,
+            merge_needs_warehouse,
+        )
 
         home = self.paths.home
         with contextlib.nullcontext() if held_here(home) else run_lock(home, self.wait_seconds):
@@ -67,6 +74,16 @@ class PipelineConfig(dg.ConfigurableResource):
                 context.instance.add_run_tags(context.run.run_id, {PID_TAG: str(os.getpid())})
                 for run_id in fail_orphaned_runs(context.instance, context.run.run_id):
                     context.log.warning(f"Run {run_id} was left started by a killed process: marked failed.")
+            # As `crm-kpi run` does before launching (then this finds the warehouse sound): a damaged
+            # file fails the run once, here, or is moved aside by a full export, not in every step.
+            try:
+                moved = check_at_run_start(self.paths.warehouse, rebuilds=self.load_mode != "merge")
+            except WarehouseDamaged as exc:
+                raise dg.Failure(description=merge_needs_warehouse(exc), allow_retries=False) from None
+            except WarehouseLocked as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from None
+            if moved is not None:
+                context.log.warning(moved.message())
             source = Path(self.source_dir).expanduser().resolve()
             if source.is_file() and source.name.lower().endswith(".zip"):
                 try:
@@ -88,3 +105,22 @@ class PipelineConfig(dg.ConfigurableResource):
     @property
     def as_of_date(self) -> dt.date:
         return parse_as_of(self.as_of)
+
+
+class WarehouseResource(DuckDBResource):
+    """dagster-duckdb's resource, opening the warehouse through `orchestration.warehouse`: a lock
+    held by another process is waited for as before, a damaged file fails the step at once (its
+    own loop retried every DuckDB IO error, ten times per connection)."""
+
+    @contextlib.contextmanager
+    def get_connection(self):
+        from orchestration.warehouse import WarehouseError, open_warehouse
+
+        try:
+            con = open_warehouse(self.database, config={"custom_user_agent": "dagster", **self.connection_config})
+        except WarehouseError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+        try:
+            yield con
+        finally:
+            con.close()

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
-from dagster_duckdb import DuckDBResource
 
-from orchestration.resources import PipelineConfig
+from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, state_paths
 
 
@@ -22,7 +21,8 @@ def resources() -> dg.Definitions:
                 home=str(paths.home),
                 as_of=os.environ.get("CRM_KPI_AS_OF", ""),
             ),
-            "warehouse": DuckDBResource(database=str(paths.warehouse)),
+            # dagster-duckdb's resource, except that a damaged warehouse fails at once (no retries)
+            "warehouse": WarehouseResource(database=str(paths.warehouse)),
             "dbt": DbtCliResource(
                 project_dir=str(DBT_PROJECT_DIR),
                 profiles_dir=str(DBT_PROJECT_DIR),
