@@ -38,7 +38,7 @@ def broken(tmp_path: Path, change) -> MappingError:
     path = tmp_path / "broken.yml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     with pytest.raises(MappingError) as caught:
-        apply_mapping(path, EXPORT, tmp_path / "out")
+        apply_mapping(path, EXPORT, tmp_path / "out", as_of=AS_OF)
     assert str(path) in str(caught.value)
     assert not (tmp_path / "out").exists()  # nothing is written when the mapping is refused
     return caught.value

@@ -26,7 +26,7 @@ from tests.mapping_support import (
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("mapped") / "export"
-    apply_mapping(EXAMPLE, EXPORT, out)
+    apply_mapping(EXAMPLE, EXPORT, out, as_of=AS_OF)
     return out
 
 
@@ -34,7 +34,7 @@ def converted(tmp_path_factory) -> Path:
 
 
 def test_the_example_mapping_converts_the_example_export_into_one_parquet_file_per_object(tmp_path):
-    counts = apply_mapping(EXAMPLE, EXPORT, tmp_path / "out")
+    counts = apply_mapping(EXAMPLE, EXPORT, tmp_path / "out", as_of=AS_OF)
     teams, deals = csv_rows("sales_teams.csv"), csv_rows("sales_pipeline.csv")
     agents = {r["sales_agent"] for r in teams}
     managers = {r["manager"] for r in teams}
@@ -80,6 +80,17 @@ def test_an_open_deal_is_valued_at_its_list_price_and_expected_to_close_90_days_
     assert row.CloseDate == pd.Timestamp(deal["engage_date"]) + pd.Timedelta(days=90)
 
 
+def test_an_undated_prospect_is_created_on_the_as_of_day_and_expected_to_close_90_days_later(converted):
+    deal = next(d for d in csv_rows("sales_pipeline.csv") if d["deal_stage"] == "Prospecting")
+    assert deal["engage_date"] == deal["close_date"] == ""  # as the real export leaves a prospect
+    key = salesforce_id("006", deal["opportunity_id"])
+    row = parquet_table(converted, "Opportunity").set_index("Id").loc[key]
+    assert row.CreatedDate == pd.Timestamp(AS_OF) and row.SystemModstamp == pd.Timestamp(AS_OF)
+    assert row.CloseDate == pd.Timestamp(AS_OF) + pd.Timedelta(days=90)
+    history = parquet_table(converted, "OpportunityHistory").set_index("OpportunityId").loc[[key]]
+    assert history[["StageName", "CreatedDate"]].values.tolist() == [["Prospecting", pd.Timestamp(AS_OF)]]
+
+
 def test_a_prospect_without_an_account_has_no_account_id(converted):
     deal = next(d for d in csv_rows("sales_pipeline.csv")
                 if d["deal_stage"] == "Prospecting" and not d["account"])
@@ -118,7 +129,7 @@ def test_every_reference_resolves_to_a_converted_record(converted):
 
 
 def test_ids_are_the_same_on_every_run(converted, tmp_path):
-    apply_mapping(EXAMPLE, EXPORT, tmp_path / "again")
+    apply_mapping(EXAMPLE, EXPORT, tmp_path / "again", as_of=AS_OF)
     for name in ("User", "Account", "Opportunity", "OpportunityHistory"):
         pd.testing.assert_frame_equal(parquet_table(converted, name), parquet_table(tmp_path / "again", name))
 
@@ -141,12 +152,12 @@ def test_the_newest_change_in_the_converted_export_is_on_the_as_of_day(converted
 
 
 def test_applying_again_replaces_its_own_output_but_never_mixes_into_a_foreign_folder(converted, tmp_path):
-    apply_mapping(EXAMPLE, EXPORT, converted)  # its own earlier output: replaced
+    apply_mapping(EXAMPLE, EXPORT, converted, as_of=AS_OF)  # its own earlier output: replaced
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "Lead.csv").write_text("Id\n")
     with pytest.raises(MappingError, match="did not write"):
-        apply_mapping(EXAMPLE, EXPORT, foreign)
+        apply_mapping(EXAMPLE, EXPORT, foreign, as_of=AS_OF)
 
 
 # --- injection ------------------------------------------------------------------------------------
@@ -203,20 +214,44 @@ def test_validation_reads_only_headers_and_returns_the_compiled_plan():
 @pytest.mark.e2e
 def test_the_pipeline_runs_unchanged_on_the_converted_example_and_books_exactly_the_won_deals(
         tmp_path, monkeypatch):
+    """The Done-when of issue 14: the example export, with its undated prospects, publishes; won,
+    lost and bookings equal the file's (computed here with pandas, not with the mapping)."""
     from orchestration.cli import main
 
     monkeypatch.delenv("CRM_KPI_QUALITY_CONFIG", raising=False)  # the default freshness limits apply
+    apply_mapping(EXAMPLE, EXPORT, tmp_path / "mapped", as_of=AS_OF)
     home = tmp_path / "home"
-    assert main(["run", "--source", str(EXPORT), "--mapping", str(EXAMPLE), "--home", str(home),
+    assert main(["run", "--source", str(tmp_path / "mapped"), "--home", str(home),
                  "--as-of", AS_OF.isoformat()]) == 0
     with duckdb.connect(str(home / "published" / "crm_kpis.duckdb"), read_only=True) as con:
-        bookings, won, lost = con.execute(
-            "select sum(bookings_amount), sum(opportunities_won), sum(opportunities_lost) "
-            "from kpi_company_monthly"
-        ).fetchall()[0]
-    deals = pd.read_csv(EXPORT / "sales_pipeline.csv")
-    assert bookings == pytest.approx(deals.loc[deals.deal_stage == "Won", "close_value"].sum(), abs=0.005)
-    assert (won, lost) == ((deals.deal_stage == "Won").sum(), (deals.deal_stage == "Lost").sum())
+        monthly = con.execute(
+            "select month, opportunities_won, opportunities_lost, bookings_amount, opportunities_created "
+            "from kpi_company_monthly").df().set_index("month")
+        by_rep = con.execute(
+            "select u.user_name, sum(r.opportunities_won), sum(r.bookings_amount) from kpi_rep_monthly r "
+            "join dim_users u on u.user_id = r.owner_id group by 1 having sum(r.opportunities_won) > 0"
+        ).fetchall()
+    deals = pd.read_csv(EXPORT / "sales_pipeline.csv", parse_dates=["engage_date", "close_date"])
+    undated = deals.engage_date.isna() & deals.close_date.isna()
+    assert (deals.deal_stage[undated] == "Prospecting").all() and undated.sum() >= 10  # as real exports have them
+    won, lost = deals[deals.deal_stage == "Won"], deals[deals.deal_stage == "Lost"]
+    assert (monthly.opportunities_won.sum(), monthly.opportunities_lost.sum()) == (len(won), len(lost))
+    assert monthly.bookings_amount.sum() == pytest.approx(won.close_value.sum(), abs=0.005)
+    # month by month, by the month each deal closed
+    monthly.index = pd.to_datetime(monthly.index).to_period("M")
+    for closed, column in ((won, "opportunities_won"), (lost, "opportunities_lost")):
+        expected = closed.groupby(closed.close_date.dt.to_period("M")).size()
+        assert monthly[column][monthly[column] > 0].to_dict() == expected.to_dict()
+    expected = won.groupby(won.close_date.dt.to_period("M")).close_value.sum()
+    assert monthly.bookings_amount[monthly.bookings_amount > 0].round(2).to_dict() == expected.round(2).to_dict()
+    # rep by rep: each won deal is booked to its agent
+    expected = won.groupby("sales_agent").close_value.agg(["size", "sum"])
+    assert {name: (n, round(amount, 2)) for name, n, amount in by_rep} == {
+        name: (row["size"], round(row["sum"], 2)) for name, row in expected.iterrows()}
+    # every deal is published (none held back for a missing date); the undated ones in the as-of month
+    created_on = deals.engage_date.fillna(pd.Timestamp(AS_OF)).dt.to_period("M")
+    assert monthly.opportunities_created.sum() == len(deals)
+    assert monthly.opportunities_created[pd.Period(AS_OF, "M")] == (created_on == pd.Period(AS_OF, "M")).sum()
 
 
 def test_run_with_a_broken_mapping_exits_2_with_the_problem_and_runs_nothing(tmp_path, capsys):

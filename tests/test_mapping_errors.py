@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from orchestration.mapping import MappingError, apply_mapping
-from tests.mapping_support import EXAMPLE, EXPORT, broken
+from tests.mapping_support import AS_OF, EXAMPLE, EXPORT, broken
 
 # --- broken mappings: each names the file, the place and the rule ---------------------------------
 
@@ -46,6 +46,8 @@ def test_an_expression_that_does_not_parse_is_refused(tmp_path):
     ("close_value; drop table x", "must be one SQL expression, not several statements"),
     ("sum(close_value)", "aggregate sum() is not allowed"),
     ("now()", "now is not allowed: it changes between runs"),
+    ("as_of_date('2026-01-31')", "as_of_date() takes no arguments: it is the run's as-of date"),
+    ("__crm_mapping_as_of()", "function __crm_mapping_as_of() is not allowed"),
 ])
 def test_an_expression_using_anything_but_columns_literals_operators_and_whitelisted_functions_is_refused(
         tmp_path, expression, rule):
@@ -111,7 +113,7 @@ def test_a_lookup_whose_key_is_not_unique_is_refused(tmp_path):
     with open(export / "products.csv", "a") as f:
         f.write("Atlas Pro,Atlas,4999\n")
     with pytest.raises(MappingError, match=r"Opportunity.lookups.list_price: the key is not unique"):
-        apply_mapping(EXAMPLE, export, tmp_path / "out")
+        apply_mapping(EXAMPLE, export, tmp_path / "out", as_of=AS_OF)
     assert not (tmp_path / "out").exists()
 
 
@@ -121,7 +123,7 @@ def test_a_value_that_does_not_fit_its_declared_type_is_refused_with_examples(tm
     text = (export / "sales_pipeline.csv").read_text().replace(",2025-01-02,", ",soon,", 1)
     (export / "sales_pipeline.csv").write_text(text)
     with pytest.raises(MappingError, match=r"files.pipeline: column 'engage_date' .* not date .*\['soon'\]"):
-        apply_mapping(EXAMPLE, export, tmp_path / "out")
+        apply_mapping(EXAMPLE, export, tmp_path / "out", as_of=AS_OF)
 
 
 def test_records_that_would_share_an_id_are_refused(tmp_path):

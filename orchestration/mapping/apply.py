@@ -3,11 +3,14 @@
 The output holds one `<ApiName>.parquet` per mapped object, with Salesforce API field names as
 columns and the pipeline's field types, so `crm-kpi run --source <out_dir>` loads it unchanged. The
 work happens in an in-memory DuckDB; every check on the data (declared types, lookup keys, values
-that do not fit their field, missing or duplicate Ids) runs before the first file is written.
+that do not fit their field, missing or duplicate Ids, records that several mappings give for one
+Id but with different values) runs before the first file is written. An object's mappings that
+agree on a record write it once (merge.py).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -25,6 +28,7 @@ from orchestration.mapping.build import (
     typed_select,
 )
 from orchestration.mapping.errors import MappingError, Problems
+from orchestration.mapping.merge import one_record_per_id
 from orchestration.mapping.sources import connect, stage
 from orchestration.mapping.validate import MappingPlan, validate_mapping
 
@@ -92,21 +96,19 @@ def _entry_select(con, entry: CompiledEntry, output: list[str], problems: Proble
     return select if len(problems.items) == found else None
 
 
-def _check_ids(con, name: str, table: str, problems: Problems) -> None:
-    missing = con.execute(f'select count(*) from {table} where "Id" is null').fetchall()[0][0]
-    if missing:
-        problems.add(f"{name}.Id", f"{missing} record(s) have no Id (their key is empty); "
-                     "every record needs one")
-    duplicates = con.execute(
-        f'select "Id", count(*) from {table} where "Id" is not null group by all having count(*) > 1 '
-        f'order by 2 desc, 1 limit 3').fetchall()
-    if duplicates:
-        examples = ", ".join(f"{row[0]} ({row[1]} records)" for row in duplicates)
-        problems.add(f"{name}.Id", f"Ids must be unique, but several records share one: {examples}; "
-                     "key each record by a column that is unique, or use distinct: true")
+def _check_as_of(plan: MappingPlan, as_of: dt.date | None) -> None:
+    """A mapping that uses `as_of_date()` converts only for a given day: there is no default, since
+    the clock would make two conversions of one export differ."""
+    if as_of is None and (places := plan.as_of_places()):
+        raise MappingError(plan.path, [
+            f"{place}: uses as_of_date(), the run's as-of date, but none was given (crm-kpi run "
+            "--as-of YYYY-MM-DD, or apply_mapping(..., as_of=date))" for place in places])
+    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
+        raise MappingError(plan.path, [f"as-of: {as_of!r} is not a date (datetime.date)"])
 
 
-def _write(con, objects: dict[str, str], out_dir: Path, previous: list[str], plan: MappingPlan) -> None:
+def _write(con, objects: dict[str, str], out_dir: Path, previous: list[str], plan: MappingPlan,
+           as_of: dt.date | None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for name, table in objects.items():
@@ -117,22 +119,28 @@ def _write(con, objects: dict[str, str], out_dir: Path, previous: list[str], pla
         files.append(target.name)
     for stale in set(previous) - set(files):
         (out_dir / stale).unlink(missing_ok=True)
-    manifest = {"mapping": str(plan.path.resolve()), "source": str(plan.source_dir.resolve()), "files": files}
+    manifest = {"mapping": str(plan.path.resolve()), "source": str(plan.source_dir.resolve()),
+                "as_of": as_of.isoformat() if as_of else None, "files": files}
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def apply_mapping(mapping_path: Path | str, source_dir: Path | str, out_dir: Path | str) -> dict[str, int]:
+def apply_mapping(mapping_path: Path | str, source_dir: Path | str, out_dir: Path | str,
+                  as_of: dt.date | None = None) -> dict[str, int]:
     """Convert the export in `source_dir` with the mapping into a Salesforce-shaped folder.
+
+    `as_of` is the run's as-of date, the value of `as_of_date()` in the mapping's expressions; a
+    mapping that uses it needs it.
 
     Returns the rows written per object (`{"Opportunity": 412, ...}`). Raises MappingError, with
     every problem found, when the mapping is invalid or the data does not convert; then nothing is
     written.
     """
     plan = validate_mapping(mapping_path, source_dir)
+    _check_as_of(plan, as_of)
     out_dir = Path(out_dir)
     previous = _previous_outputs(plan, out_dir)
     problems = Problems(plan.path)
-    with connect() as con:
+    with connect(as_of) as con:
         used = {e.source.spec.name for e in plan.entries}
         used |= {source.spec.name for e in plan.entries for _, source in e.lookups}
         for name in sorted(used):
@@ -144,9 +152,8 @@ def apply_mapping(mapping_path: Path | str, source_dir: Path | str, out_dir: Pat
             if len(selects) < len(entries):
                 continue
             tables[name] = quote_ident(f"_object_{name}")
-            con.execute(f"create or replace temp table {tables[name]} as {' union all '.join(selects)}")
-            _check_ids(con, name, tables[name], problems)
+            one_record_per_id(con, name, list(zip(entries, selects, strict=True)), output, tables[name], problems)
         problems.raise_if_any()
-        _write(con, tables, out_dir, previous, plan)
+        _write(con, tables, out_dir, previous, plan, as_of)
         return {name: con.execute(f"select count(*) from {table}").fetchall()[0][0]
                 for name, table in tables.items()}

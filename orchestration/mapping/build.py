@@ -32,6 +32,7 @@ class CompiledEntry:
     expressions: dict[str, str]  # field -> DuckDB SQL
     where: str | None
     lookups: tuple[tuple[LookupSpec, SourceFile], ...]
+    as_of_places: tuple[str, ...] = ()  # `Opportunity.CreatedDate`, ...: where as_of_date() is used
 
     @property
     def label(self) -> str:
@@ -116,7 +117,7 @@ def _typed(column: str, raw_type: str, target: str) -> str:
 
 
 def typed_select(con: duckdb.DuckDBPyConnection, entry: CompiledEntry, output: list[str]):
-    """Step 3: (select of the object's `output` columns, [(field, bad-value filter, raw column)])."""
+    """Step 3: (select of the object's `output` columns and `_row`, [(field, bad-value filter, raw column)])."""
     raw_types = dict(con.execute(f"select column_name, column_type from (describe {entry.raw})").fetchall())
     selects, checks = [], []
     for field in output:
@@ -133,7 +134,8 @@ def typed_select(con: duckdb.DuckDBPyConnection, entry: CompiledEntry, output: l
             parts = [f"cast(null as {target})"]
         value = f"coalesce({', '.join(parts)})" if len(parts) > 1 else parts[0]
         selects.append(f"{value} as {quote_ident(field)}")
-    return f"select {', '.join(selects)} from {entry.raw}", checks
+    # `_row`: the record's place in its file (after `distinct`), so the output keeps the file's order
+    return f"select {', '.join(selects)}, rowid as _row from {entry.raw}", checks
 
 
 def bad_values(con: duckdb.DuckDBPyConnection, entry: CompiledEntry, checks) -> list[tuple[str, int, list]]:

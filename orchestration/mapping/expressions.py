@@ -4,7 +4,9 @@ An expression computes one field from one row of its file: column names, literal
 CASE, CAST, COALESCE and a whitelist of scalar functions. Everything else is refused by the type of
 its node in sqlglot's syntax tree, so the check does not depend on spelling: subqueries, statements,
 aggregates, table functions (`read_csv`), functions that read the machine (`getenv`) or the clock
-(`now()`, which would make the output differ between runs), placeholders and `*`. Vetted trees are
+(`now()`, which would make the output differ between runs), placeholders and `*`. The run's as-of
+date is there instead, as `as_of_date()`: an input of the run like the export itself, so the same
+export converted for the same day gives the same records. Vetted trees are
 regenerated as DuckDB SQL with every identifier quoted; no text of the mapping reaches DuckDB
 unparsed.
 """
@@ -42,7 +44,10 @@ FUNCTIONS: dict[str, type[exp.Expression]] = {
     "extract": exp.Extract, "year": exp.Year, "quarter": exp.Quarter, "month": exp.Month, "day": exp.Day,
 }
 # Functions sqlglot does not know by a node of their own.
-NAMED_FUNCTIONS = {"salesforce_id"}
+NAMED_FUNCTIONS = {"salesforce_id", "as_of_date"}
+# What `as_of_date()` compiles to: a macro each conversion's connection defines as its as-of date
+# (sources.connect). Users cannot call it directly: only `as_of_date` is on the whitelist.
+AS_OF_FUNCTION = "__crm_mapping_as_of"
 
 # Nodes that are not function calls: column references, literals, operators, CASE and casts.
 _OPERATORS = (
@@ -142,6 +147,12 @@ def _check_salesforce_id(node: exp.Anonymous) -> None:
         )
 
 
+def _check_as_of_date(node: exp.Anonymous) -> None:
+    if node.expressions:
+        raise ExpressionError("as_of_date() takes no arguments: it is the run's as-of date, "
+                              "e.g. coalesce(engage_date, as_of_date())")
+
+
 def vet(text: str) -> Vetted:
     """Parse and vet one expression; ExpressionError says what is wrong."""
     if not text.strip():
@@ -160,8 +171,13 @@ def vet(text: str) -> Vetted:
         if reason:
             raise ExpressionError(reason)
         if isinstance(node, exp.Anonymous):
-            _check_salesforce_id(node)
+            (_check_as_of_date if node.name.lower() == "as_of_date" else _check_salesforce_id)(node)
     return Vetted(tree, tuple(tree.find_all(exp.Column)))
+
+
+def uses_as_of_date(vetted: Vetted) -> bool:
+    """Whether the expression reads the run's as-of date (so a conversion must be given one)."""
+    return any(node.name.lower() == "as_of_date" for node in vetted.tree.find_all(exp.Anonymous))
 
 
 def salesforce_id_prefix(vetted: Vetted) -> str | None:
@@ -173,9 +189,12 @@ def salesforce_id_prefix(vetted: Vetted) -> str | None:
 
 
 def compile_tree(tree: exp.Expression) -> str:
-    """DuckDB SQL for a vetted tree, identifiers quoted, `salesforce_id` bound to its function."""
+    """DuckDB SQL for a vetted tree, identifiers quoted, `salesforce_id` and `as_of_date` bound to
+    their functions."""
 
     def bind(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "as_of_date":
+            return exp.Anonymous(this=AS_OF_FUNCTION, expressions=[])
         if isinstance(node, exp.Anonymous) and node.name.lower() == "salesforce_id":
             prefix, *parts = node.expressions
             key = exp.Array(expressions=[exp.cast(part.copy(), exp.DataType.Type.VARCHAR) for part in parts])

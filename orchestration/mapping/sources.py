@@ -8,6 +8,7 @@ never pasted into SQL.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,17 +17,22 @@ import duckdb
 from data_quality.sql import quote_ident
 from orchestration.mapping import ids
 from orchestration.mapping.errors import MappingError, did_you_mean
+from orchestration.mapping.expressions import AS_OF_FUNCTION
 from orchestration.mapping.spec import FileSpec
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 READ_CSV = "read_csv($path, header = true, all_varchar = true)"
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """A private in-memory DuckDB for one validation or conversion, with `salesforce_id`."""
+def connect(as_of: dt.date | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory DuckDB for one validation or conversion, with `salesforce_id` and
+    `as_of_date()` (the conversion's as-of date; a NULL date where only types are checked)."""
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")  # a library prints nothing on its own
     ids.register(con)
+    # A date's ISO text is digits and dashes only, so it can be written into the macro's body.
+    value = f"date '{as_of.isoformat()}'" if as_of is not None else "cast(null as date)"
+    con.execute(f"create temp macro {AS_OF_FUNCTION}() as {value}")
     return con
 
 

@@ -17,7 +17,13 @@ import duckdb
 
 from orchestration.mapping.build import CompiledEntry, create_rows
 from orchestration.mapping.errors import Problems, did_you_mean
-from orchestration.mapping.expressions import ExpressionError, Vetted, salesforce_id_prefix, vet
+from orchestration.mapping.expressions import (
+    ExpressionError,
+    Vetted,
+    salesforce_id_prefix,
+    uses_as_of_date,
+    vet,
+)
 from orchestration.mapping.sources import SourceFile, connect, locate, read_header, stage_empty
 from orchestration.mapping.spec import EntrySpec, MappingSpec, parse_mapping
 from orchestration.salesforce.objects import OBJECTS, OBJECTS_BY_NAME, SObject
@@ -39,6 +45,10 @@ class MappingPlan:
         for entry in self.entries:
             out.setdefault(entry.sobject.api_name, []).append(entry)
         return out
+
+    def as_of_places(self) -> list[str]:
+        """Where the mapping uses `as_of_date()`: converting it then needs the run's as-of date."""
+        return [place for entry in self.entries for place in entry.as_of_places]
 
     def output_fields(self, object_name: str) -> list[str]:
         """The object's columns: its known fields in schema order, then custom `__c` fields."""
@@ -142,11 +152,13 @@ def _compile(
         return None
     lookups = _lookups(entry, source, sources, declared, problems)
     names = [*source.columns, *(lookup.name for lookup in entry.lookups)]
-    expressions = {}
+    expressions, as_of_places = {}, []
     for field, text in entry.fields.items():
         vetted = _vet(text, f"{entry.label}.{field}", source, names, sources, problems)
         if vetted is None:
             continue
+        if uses_as_of_date(vetted):
+            as_of_places.append(f"{entry.label}.{field}")
         prefix = salesforce_id_prefix(vetted)
         if field == "Id" and prefix and sobject.id_prefix and prefix != sobject.id_prefix:
             problems.add(f"{entry.label}.Id", f"salesforce_id prefix {prefix!r} is not {sobject.api_name}'s "
@@ -156,7 +168,9 @@ def _compile(
     if entry.where is not None:
         vetted = _vet(entry.where, f"{entry.label}.where", source, names, sources, problems)
         where = vetted.sql() if vetted else None
-    return CompiledEntry(index, entry, sobject, source, expressions, where, lookups)
+        if vetted and uses_as_of_date(vetted):
+            as_of_places.append(f"{entry.label}.where")
+    return CompiledEntry(index, entry, sobject, source, expressions, where, lookups, tuple(as_of_places))
 
 
 def _type_check(con, plan: MappingPlan, problems: Problems) -> None:
