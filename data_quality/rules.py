@@ -66,7 +66,9 @@ def _record_rules() -> list[Rule]:
 def _required(field: Field) -> Rule:
     """A field the KPIs need, empty: the record goes to quarantine, and the gate's sample names the
     file and line the loader found it on (`_source_location`), so no dbt test is the first to see it."""
-    return Rule(f"{field.column}_required", lambda c: gxe.ExpectColumnValuesToNotBeNull(column=field.column))
+    # A value the loader could not parse is NULL too, but record_parses already names it and why.
+    return Rule(f"{field.column}_required", lambda c: gxe.ExpectColumnValuesToNotBeNull(
+        column=field.column, row_condition="_parse_error.isnull()", condition_parser="pandas"))
 
 
 def _exists(fk: ForeignKey) -> Rule:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pandas as pd
 import great_expectations as gx
 from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.data_context.types.base import (
@@ -104,7 +105,7 @@ def _sample_value(index: dict, column: str) -> Any:
 
 
 def _clean(value):
-    return None if isinstance(value, float) and value != value else value  # NaN is a NULL
+    return None if value is pd.NaT or (isinstance(value, float) and value != value) else value  # NaN, NaT: NULL
 
 
 def validate_query(

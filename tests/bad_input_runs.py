@@ -111,19 +111,24 @@ def _line_of(source: Path, file: str, text: str) -> int:
     return content.count("\n", 0, content.index(text) if text else len(content.rstrip("\n"))) + 1
 
 
+_SAYS = "coalesce(_parse_error, _source_location)"
+
+
 def quarantined_row(con: duckdb.DuckDBPyConnection, source: Path, case: Case) -> list[tuple]:
-    """`(rules, parse error, key)` of each row of the case in quarantine, the key being the column
-    its mart is looked up by (MART_OF); and the line of its record."""
+    """`(rules, what the loader says of it, key)` of each row of the case in quarantine, the key being
+    the column its mart is looked up by (MART_OF); and the line of its record. The loader says what
+    it could not read (`_parse_error`, which starts with the record's place) or else only where the
+    record is (`_source_location`, for an empty required field)."""
     outcome: Quarantined = case.outcome
     table = quote_ident(outcome.table)
     key = MART_OF[outcome.table][2] if outcome.table in MART_OF else "id"
     if outcome.cut_file:
         line = _line_of(source, outcome.cut_file, "")
-        return con.execute(f"select _quarantine_rules, _parse_error, {key} from quarantine.{table} "
+        return con.execute(f"select _quarantine_rules, {_SAYS}, {key} from quarantine.{table} "
                            "where starts_with(_parse_error, $start)",
                            {"start": f"{outcome.cut_file} line {line}:"}).fetchall(), line
     file = "Lead.csv" if outcome.table == "lead" else "Opportunity.csv"
-    return con.execute(f"select _quarantine_rules, _parse_error, {key} from quarantine.{table} where name = $name",
+    return con.execute(f"select _quarantine_rules, {_SAYS}, {key} from quarantine.{table} where name = $name",
                        {"name": marker(case.id)}).fetchall(), _line_of(source, file, marker(case.id))
 
 

@@ -167,6 +167,9 @@ QUARANTINE_CASES = [
     Case("malformed_id", "an opportunity whose Id is not shaped like a Salesforce Id",
          _add_opportunity("malformed_id", Id="006-not-an-id!"),
          Quarantined("opportunity", "id_shaped_like_a_salesforce_id")),
+    Case("null_close_date", "an opportunity without a CloseDate (a field the KPIs need)",
+         _add_opportunity("null_close_date", CloseDate=""),
+         Quarantined("opportunity", "close_date_required", says=("Opportunity.csv line {line}",))),
     Case("converted_lead_without_converted_date", "a lead converted without a ConvertedDate",
          _converted_lead_without_converted_date, Quarantined("lead", "converted_lead_has_converted_date")),
     Case("text_in_amount", "an opportunity with Amount 'twelve hundred'",
@@ -211,6 +214,16 @@ def _us_dates(name: str, column: str) -> Callable[[Path], None]:
     def damage(export: Path) -> None:
         frame = read(export, name)
         frame[column] = pd.to_datetime(frame[column]).dt.strftime("%m/%d/%Y")
+        write(frame, export, name)
+    return damage
+
+
+def _empty_values(name: str, column: str, every: int) -> Callable[[Path], None]:
+    """The column left empty in every `every`-th record, from the first on, as an export of
+    another CRM leaves fields it does not have."""
+    def damage(export: Path) -> None:
+        frame = read(export, name)
+        frame.loc[frame.index % every == 0, column] = ""
         write(frame, export, name)
     return damage
 
@@ -275,6 +288,10 @@ CASES: list[Case] = _in_run("quarantine", QUARANTINE_CASES) + _in_run("broken_fi
          HeldBack(("validated/opportunity_history · expectations", "record_parses on",
                    "[\"OpportunityHistory.csv line 2: column CloseDate:",
                    "breaks the rule 'CloseDate must be a date (YYYY-MM-DD)'"))),
+    Case("close_dates_empty", "Opportunity.csv with every tenth CloseDate empty",
+         _empty_values("Opportunity", "CloseDate", every=10),
+         HeldBack(("validated/opportunity · expectations", "close_date_required on",
+                   "'Opportunity.csv line 2: close_date is empty', 'Opportunity.csv line 12: close_date is empty'"))),
     Case("empty_file", "Task.csv of zero bytes (an optional object)", _empty("Task"),
          HeldBack(("Task.csv", "is empty"))),
     Case("binary_file", "Event.csv holding binary data", _binary_event_file,

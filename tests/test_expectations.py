@@ -186,3 +186,30 @@ def test_a_rule_that_cannot_be_evaluated_fails_instead_of_passing():
     assert not rule.success and rule.unexpected_count == 0
     assert rule.error
     assert "could not be evaluated" in rule.describe()
+
+
+def test_an_empty_required_date_is_sampled_as_the_file_and_line_it_was_found_on():
+    con = duckdb.connect()
+    _tasks(con, rows=20, bad_owner_every=1_001)
+    con.execute("alter table task add column _source_location varchar")
+    con.execute("update task set created_date = null, _source_location = 'Task.csv line ' || (_row_number + 1) "
+                "where _row_number in (3, 9)")
+    suite, _ = build_suite("Task", "task", RULES)
+
+    outcome = {o.rule: o for o in validate_query(con, "select * from task", suite).outcomes}["created_date_required"]
+
+    assert outcome.unexpected_count == 2
+    assert outcome.sample == ["Task.csv line 4: created_date is empty", "Task.csv line 10: created_date is empty"]
+
+
+def test_a_value_that_did_not_parse_breaks_record_parses_and_not_also_the_required_rule():
+    con = duckdb.connect()
+    _tasks(con, rows=20, bad_owner_every=1_001)
+    con.execute("update task set created_date = null, _parse_error = 'Task.csv line 6: column CreatedDate: ...' "
+                "where _row_number = 5")
+    suite, _ = build_suite("Task", "task", RULES)
+
+    outcomes = {o.rule: o for o in validate_query(con, "select * from task", suite).outcomes}
+
+    assert outcomes["record_parses"].unexpected_count == 1
+    assert outcomes["created_date_required"].unexpected_count == 0
