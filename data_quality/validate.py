@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import pandas as pd
 import great_expectations as gx
+import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.data_context.types.base import (
     DataContextConfig,
