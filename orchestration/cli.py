@@ -56,8 +56,9 @@ def _print_summary(summary) -> None:
         print(f"  ERROR {line}")
 
 
-def _apply_mapping(args: argparse.Namespace, paths, source: Path) -> Path | None:
-    """Convert another CRM's export with a mapping file; None (after saying why) when it cannot."""
+def _apply_mapping(args: argparse.Namespace, paths, source: Path, as_of: dt.date) -> Path | None:
+    """Convert another CRM's export with a mapping file, as of the run's date (the mapping's
+    `as_of_date()`); None (after saying why) when it cannot."""
     if not args.source or args.merge:
         print("crm-kpi: --mapping needs --source (a full export), not --salesforce or --merge", file=sys.stderr)
         return None
@@ -65,7 +66,7 @@ def _apply_mapping(args: argparse.Namespace, paths, source: Path) -> Path | None
 
     mapped = paths.home / "mapped_export"
     try:
-        counts = apply_mapping(Path(args.mapping).expanduser(), source, mapped)
+        counts = apply_mapping(Path(args.mapping).expanduser(), source, mapped, as_of=as_of)
     except MappingError as exc:
         print(f"crm-kpi: {exc}", file=sys.stderr)
         return None
@@ -194,7 +195,7 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
         print(f"Generated the demo Salesforce org in {source} (as of {as_of}).")
 
     if args.mapping:
-        source = _apply_mapping(args, paths, source)
+        source = _apply_mapping(args, paths, source, as_of)
         if source is None:
             return EXIT_BAD_INPUT
 

@@ -219,9 +219,8 @@ def test_the_pipeline_runs_unchanged_on_the_converted_example_and_books_exactly_
     from orchestration.cli import main
 
     monkeypatch.delenv("CRM_KPI_QUALITY_CONFIG", raising=False)  # the default freshness limits apply
-    apply_mapping(EXAMPLE, EXPORT, tmp_path / "mapped", as_of=AS_OF)
     home = tmp_path / "home"
-    assert main(["run", "--source", str(tmp_path / "mapped"), "--home", str(home),
+    assert main(["run", "--source", str(EXPORT), "--mapping", str(EXAMPLE), "--home", str(home),
                  "--as-of", AS_OF.isoformat()]) == 0
     with duckdb.connect(str(home / "published" / "crm_kpis.duckdb"), read_only=True) as con:
         monthly = con.execute(
