@@ -79,17 +79,19 @@ def _export_folder(args: argparse.Namespace, paths) -> Path | None:
     directory. None (after saying why) when it cannot be loaded."""
     from orchestration.salesforce.export import (
         ExportError,
+        export_folder,
         require_object_files,
         unmodelled_files,
-        unpack_zip,
     )
     from orchestration.salesforce.objects import OBJECTS
 
     source = Path(args.source).expanduser().resolve()
     try:
-        if source.is_file() and source.name.lower().endswith(".zip"):
-            source = unpack_zip(source, paths.home / "unpacked_export")
-            print(f"Unpacked {args.source} into {source}.")
+        # a Data Export .zip, or a folder of them (a large org's export comes in several)
+        unpacked = export_folder(source, paths.home / "unpacked_export")
+        if unpacked != source:
+            print(f"Unpacked {args.source} into {unpacked}.")
+            source = unpacked
         if not source.is_dir():
             print(f"crm-kpi: {source}: no such export folder (or .zip)", file=sys.stderr)
             return None

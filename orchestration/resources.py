@@ -58,7 +58,7 @@ class PipelineConfig(dg.ConfigurableResource):
         `crm-kpi run` does, so a run launched from the UI, the schedule or the sensor never writes
         the warehouse beside another; and unpack a Data Export `.zip` source into the state directory."""
         from orchestration.run_lock import held_here, run_lock
-        from orchestration.salesforce.export import ExportError, unpack_zip
+        from orchestration.salesforce.export import ExportError, export_folder
         from orchestration.warehouse import (
             WarehouseDamaged,
             WarehouseLocked,
@@ -85,12 +85,13 @@ class PipelineConfig(dg.ConfigurableResource):
             if moved is not None:
                 context.log.warning(moved.message())
             source = Path(self.source_dir).expanduser().resolve()
-            if source.is_file() and source.name.lower().endswith(".zip"):
-                try:
-                    self._export_dir = unpack_zip(source, home / "unpacked_export")
-                except ExportError as exc:
-                    raise dg.Failure(description=str(exc), allow_retries=False) from None
-                context.log.info(f"Unpacked {source} into {self._export_dir}.")
+            try:  # a Data Export .zip, or a folder of them (a large org's export comes in several)
+                unpacked = export_folder(source, home / "unpacked_export")
+            except ExportError as exc:
+                raise dg.Failure(description=str(exc), allow_retries=False) from None
+            if unpacked != source:
+                self._export_dir = unpacked
+                context.log.info(f"Unpacked {source} into {unpacked}.")
             yield self
 
     @property

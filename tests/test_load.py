@@ -214,3 +214,10 @@ def test_a_merged_version_that_cannot_be_read_whole_keeps_the_version_loaded_bef
     assert rows[1][:2] == (None, None) and rows[1][2].endswith("(Id 006A not merged: the version loaded before is kept)")
     assert rows[2][:2] == ("006B", None) and "column Amount: 'abc'" in rows[2][2]  # new: merged, to quarantine
     assert (result.merged.inserted, result.merged.updated) == (2, 0)
+
+
+def test_headers_match_their_fields_in_any_case(tmp_path):
+    con, _ = _load(tmp_path, OPPORTUNITY_HEADER.upper() + "\n"
+                   "006000000000001AAA,005000000000001AAA,Closed Won,100.50,2026-01-31,true,true,2026-01-02T00:00:00Z\n")
+    assert con.execute("select owner_id, stage_name, amount from raw.opportunity").fetchall() == [
+        ("005000000000001AAA", "Closed Won", Decimal("100.50"))]

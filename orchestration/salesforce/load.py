@@ -12,6 +12,7 @@ write, is composed from its parts as Salesforce composes it (see `_composed`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -93,12 +94,31 @@ def _composed(obj: SObject, by_key) -> dict[str, str]:
     return {name: f"nullif(concat_ws(' ', {', '.join(parts)}), '')"}
 
 
+def _header_keys(obj: SObject) -> dict[str, str]:
+    """The object's columns (and a person's name parts) by their letters and digits alone, lower
+    case: how a header written in any case (`OWNERID`, `ownerid`) finds its field."""
+    names = [f.api_name for f in obj.fields] + (list(NAME_PARTS) if obj.person_name else [])
+    return {re.sub(r"[^0-9a-z]", "", name.lower()): snake_case(name) for name in names}
+
+
+def _header_key(name: str, keys: dict[str, str]) -> str:
+    """The column a header names: its snake_case (`OwnerId`, `owner_id`), or, when that is no
+    field of the object, the field whose name it is in another case (`OWNERID`, `ownerid`, `Ownerid`).
+    A header that is no field either is kept under its snake_case name (e.g. a custom `__c` field)."""
+    key = snake_case(name)
+    if key in keys.values():
+        return key
+    return keys.get(re.sub(r"[^0-9a-z]", "", name.lower()), key)
+
+
 def _column_plan(obj: SObject, path: Path, columns: list[tuple[str, str]]):
-    """Match the file's headers to the object's fields (CamelCase or snake_case headers); fields
-    the file lacks but that can be composed from others are composed (see `_composed`)."""
+    """Match the file's headers to the object's fields, case-insensitively (CamelCase, snake_case,
+    upper- or lower-case headers); fields the file lacks but that can be composed from others are
+    composed (see `_composed`)."""
+    keys = _header_keys(obj)
     by_key: dict[str, tuple[str, str]] = {}
     for name, type_ in columns:
-        key = snake_case(name)
+        key = _header_key(name, keys)
         if key in by_key:
             raise ExportError(
                 f"{path}: columns {by_key[key][0]!r} and {name!r} both map to field {key!r}"
