@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from orchestration.cli_sources import export_folder_for_run, mapped_export_for_run
 from orchestration.settings import parse_as_of, state_paths
 
 EXIT_HELD_BACK = 1  # the run finished but nothing was published
@@ -54,58 +55,6 @@ def _print_summary(summary) -> None:
         print(f"  FAIL  {line}")
     for line in summary.failures:
         print(f"  ERROR {line}")
-
-
-def _apply_mapping(args: argparse.Namespace, paths, source: Path, as_of: dt.date) -> Path | None:
-    """Convert another CRM's export with a mapping file, as of the run's date (the mapping's
-    `as_of_date()`); None (after saying why) when it cannot."""
-    if not args.source or args.merge:
-        print("crm-kpi: --mapping needs --source (a full export), not --salesforce or --merge", file=sys.stderr)
-        return None
-    from orchestration.mapping import MappingError, apply_mapping
-
-    mapped = paths.home / "mapped_export"
-    try:
-        counts = apply_mapping(Path(args.mapping).expanduser(), source, mapped, as_of=as_of)
-    except MappingError as exc:
-        print(f"crm-kpi: {exc}", file=sys.stderr)
-        return None
-    print(f"Mapped {sum(counts.values()):,} records with {args.mapping} into {mapped}.")
-    return mapped
-
-
-def _export_folder(args: argparse.Namespace, paths) -> Path | None:
-    """The folder to load: `--source` itself, or a Data Export `.zip` unpacked into the state
-    directory. None (after saying why) when it cannot be loaded."""
-    from orchestration.salesforce.export import (
-        ExportError,
-        export_folder,
-        require_object_files,
-        unmodelled_files,
-    )
-    from orchestration.salesforce.objects import OBJECTS
-
-    source = Path(args.source).expanduser().resolve()
-    try:
-        # a Data Export .zip, or a folder of them (a large org's export comes in several)
-        unpacked = export_folder(source, paths.home / "unpacked_export")
-        if unpacked != source:
-            print(f"Unpacked {args.source} into {unpacked}.")
-            source = unpacked
-        if not source.is_dir():
-            print(f"crm-kpi: {source}: no such export folder (or .zip)", file=sys.stderr)
-            return None
-        # A full export without User or Opportunity is refused now, not after a slow run. (A batch
-        # of changes may lack any object; another CRM's files are checked by its mapping.)
-        if not args.mapping and not args.merge:
-            require_object_files(source, OBJECTS)
-    except ExportError as exc:
-        print(f"crm-kpi: {exc}", file=sys.stderr)
-        return None
-    ignored = [] if args.mapping else unmodelled_files(source, OBJECTS)
-    if ignored:
-        print(f"Ignored {len(ignored)} file(s) of objects the pipeline does not model: {', '.join(ignored)}.")
-    return source
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -186,7 +135,7 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
         print(f"Extracted {changed:,} {'changed ' if load_mode == 'merge' else ''}records from Salesforce "
               f"into {source}" + (f" (not in this org: {', '.join(missing)})" if missing else "") + ".")
     elif args.source:
-        source = _export_folder(args, paths)
+        source = export_folder_for_run(args, paths)
         if source is None:
             return EXIT_BAD_INPUT
     else:
@@ -197,7 +146,7 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
         print(f"Generated the demo Salesforce org in {source} (as of {as_of}).")
 
     if args.mapping:
-        source = _apply_mapping(args, paths, source, as_of)
+        source = mapped_export_for_run(args, paths, source, as_of)
         if source is None:
             return EXIT_BAD_INPUT
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -24,25 +23,13 @@ import duckdb
 import pytest
 
 from tests.demo_org_support import PIPELINE_AS_OF
+from tests.run_watch import started_steps
 from tests.test_pipeline import _published_files
 
 CLI = Path(sys.executable).with_name("crm-kpi")
 # (stage, the step-key prefix of its steps in the Dagster event log)
 STAGES = [("ingest", "raw__"), ("dbt", "crm_kpi_dbt_models"), ("checks", "marts__"), ("publish", "published_marts")]
 DBT_PROCESS = "crm-kpi-dbt build"  # killed during dbt: once dbt itself runs, so it must die too
-
-
-def _started_steps(runs_dir: Path, known: set[Path]) -> list[str]:
-    """Steps started so far by the run whose event log appeared after `known`."""
-    logs = [p for p in runs_dir.glob("*.db") if p.name != "index.db" and p not in known]
-    if not logs:
-        return []
-    try:
-        with sqlite3.connect(f"file:{logs[0]}?mode=ro", uri=True, timeout=1) as con:
-            rows = con.execute("select step_key from event_logs where dagster_event_type = 'STEP_START'").fetchall()
-    except sqlite3.Error:
-        return []  # the log is being created
-    return [row[0] for row in rows]
 
 
 def _processes(session: int) -> list[str]:
@@ -81,7 +68,7 @@ def _kill_at(stage_prefix: str, export: Path, home: Path) -> str:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the run ended before reaching {stage_prefix}:\n{process.stdout.read()}")
-        steps = _started_steps(runs_dir, known)
+        steps = started_steps(runs_dir, known)
         dbt_is_due = stage_prefix != "crm_kpi_dbt_models" or any(DBT_PROCESS in p for p in _processes(process.pid))
         if any(step.startswith(stage_prefix) for step in steps) and dbt_is_due:
             os.kill(process.pid, signal.SIGKILL)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import shutil
-import sqlite3
 import subprocess
 import threading
 import time
@@ -26,6 +25,7 @@ import pytest
 
 from orchestration.cli import EXIT_DAMAGED, EXIT_DISK_FULL, main
 from tests.demo_org_support import PIPELINE_AS_OF as AS_OF
+from tests.run_watch import started_steps
 from tests.test_pipeline import _published_files
 
 pytestmark = pytest.mark.e2e
@@ -71,19 +71,6 @@ def _run(capfd, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def _started_steps(runs_dir: Path, known: set[Path]) -> list[str]:
-    """Steps started so far by the run whose event log appeared after `known`."""
-    logs = [p for p in runs_dir.glob("*.db") if p.name != "index.db" and p not in known]
-    if not logs:
-        return []
-    try:
-        with sqlite3.connect(f"file:{logs[0]}?mode=ro", uri=True, timeout=1) as con:
-            rows = con.execute("select step_key from event_logs where dagster_event_type = 'STEP_START'").fetchall()
-    except sqlite3.Error:
-        return []  # the log is being created
-    return [row[0] for row in rows]
-
-
 class _FillWhenStarted(threading.Thread):
     """Fills the disk the moment the run starts a step whose key begins with `prefix`."""
 
@@ -96,7 +83,7 @@ class _FillWhenStarted(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            if any(step.startswith(self.prefix) for step in _started_steps(self.runs_dir, self.known)):
+            if any(step.startswith(self.prefix) for step in started_steps(self.runs_dir, self.known)):
                 _fill(self.mount)
                 self.filled_at = time.monotonic()
                 return
