@@ -121,7 +121,7 @@ def test_a_disk_full_before_the_run_ends_it_in_one_line_naming_the_path_the_stag
 
 # (stage, the step-key prefix of its first steps, the stage the one line names)
 STAGES = [
-    pytest.param("ingest", "raw__", id="ingest"),
+    pytest.param("ingest", "raw__", id="ingest", marks=pytest.mark.slow),
     pytest.param("dbt", "crm_kpi_dbt_models", id="dbt", marks=pytest.mark.slow),
     pytest.param("publish", "published_marts", id="publish", marks=pytest.mark.slow),
 ]
@@ -193,6 +193,7 @@ def test_a_merge_on_a_truncated_warehouse_stops_at_once_naming_the_file_and_the_
     assert list(state["home"].glob("warehouse.damaged-*")) == []
 
 
+@pytest.mark.slow  # a whole rebuild and publish: CI runs it in `make test-slow`
 def test_a_full_export_moves_a_truncated_warehouse_aside_rebuilds_it_and_publishes(published, tmp_path, capfd):
     state = _copy_home(published, tmp_path)
     warehouse = state["home"] / "warehouse.duckdb"
