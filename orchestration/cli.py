@@ -230,7 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the whole pipeline and publish the KPI marts")
     origin = run.add_mutually_exclusive_group()
-    origin.add_argument("--source", help="export folder (default: a freshly generated demo org)")
+    origin.add_argument("--source", nargs="+", metavar="PATH",
+                        help="export folder, Data Export .zip, or the several .zip files of one Data Export "
+                        "(default: a freshly generated demo org)")
     origin.add_argument("--salesforce", action="store_true",
                         help="extract from a live org over its API (credentials from SALESFORCE_* "
                         "environment variables): everything the first time, then only what changed")

@@ -29,8 +29,9 @@ def mapped_export_for_run(args: argparse.Namespace, paths, source: Path, as_of: 
 
 
 def export_folder_for_run(args: argparse.Namespace, paths) -> Path | None:
-    """The folder to load: `--source` itself, or a Data Export `.zip` unpacked into the state
-    directory. None (after saying why) when it cannot be loaded."""
+    """The folder to load: `--source` itself, or a Data Export's `.zip` (or its several zips, given
+    together or in one folder) unpacked into the state directory. None (after saying why) when it
+    cannot be loaded."""
     from orchestration.salesforce.export import (
         ExportError,
         export_folder,
@@ -39,12 +40,13 @@ def export_folder_for_run(args: argparse.Namespace, paths) -> Path | None:
     )
     from orchestration.salesforce.objects import OBJECTS
 
-    source = Path(args.source).expanduser().resolve()
+    sources = [Path(path).expanduser().resolve() for path in args.source]
+    source = sources[0]
     try:
-        # a Data Export .zip, or a folder of them (a large org's export comes in several)
-        unpacked = export_folder(source, paths.home / "unpacked_export")
-        if unpacked != source:
-            print(f"Unpacked {args.source} into {unpacked}.")
+        # a Data Export .zip, or several, or a folder of them (a large org's export comes in several)
+        unpacked = export_folder(sources, paths.home / "unpacked_export")
+        if unpacked not in sources:
+            print(f"Unpacked {', '.join(args.source)} into {unpacked}.")
             source = unpacked
         if not source.is_dir():
             print(f"crm-kpi: {source}: no such export folder (or .zip)", file=sys.stderr)

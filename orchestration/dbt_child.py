@@ -3,6 +3,7 @@
 A run killed outright (`kill -9`, the out-of-memory killer) cannot stop its children. Its dbt
 process would run on, holding the warehouse's DuckDB lock, and the next run would fail on that lock.
 On Linux, the parent-death signal ties dbt's life to its parent's; elsewhere this is plain dbt.
+A step that ends before its dbt does stops it (`stop`).
 Killing dbt mid-write is safe: DuckDB recovers the warehouse from its write-ahead log.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import subprocess
 import sys
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -27,6 +29,21 @@ def die_with_parent() -> None:
         return
     if os.getppid() != parent:  # the parent died before the signal was armed
         os._exit(1)
+
+
+def stop(process: subprocess.Popen, grace_seconds: float = 10) -> None:
+    """End dbt if the step that started it ends first. A step that fails while streaming dbt's
+    events (a full disk refusing the step's own event records, say) would otherwise leave dbt
+    running, holding the warehouse's lock, and the next run in the same process (the Dagster UI's,
+    a test's) would find the warehouse held."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def main() -> None:

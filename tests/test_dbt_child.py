@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.dbt_child import PARENT_ENV
+from orchestration.dbt_child import PARENT_ENV, stop
 
 # A parent that starts a child (which may arm die_with_parent), prints the child's pid, and waits.
 PARENT = """
@@ -75,3 +75,24 @@ def test_a_child_whose_named_parent_is_already_gone_exits_instead_of_running_orp
                             "die_with_parent(); print('ran')"], env=env, capture_output=True, text=True,
                            cwd=Path(__file__).resolve().parents[1])
     assert (child.returncode, child.stdout) == (1, "")
+
+
+def test_stop_ends_a_dbt_still_running_when_its_step_ends():
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    stop(process)
+    assert process.returncode == -signal.SIGTERM
+
+
+def test_stop_kills_a_dbt_that_ignores_the_request_to_end():
+    ignores = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(120)"
+    process = subprocess.Popen([sys.executable, "-c", ignores], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline() == "ready\n"
+    stop(process, grace_seconds=0.5)
+    assert process.returncode == -signal.SIGKILL
+
+
+def test_stop_leaves_a_finished_dbt_as_it_ended():
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    process.wait()
+    stop(process)
+    assert process.returncode == 3

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.cli import build_parser
+from orchestration.cli_sources import export_folder_for_run
 from orchestration.salesforce.export import ExportError, export_folder
+from orchestration.settings import state_paths
 
 
 def _zip(path: Path, files: dict[str, str]) -> Path:
@@ -47,3 +50,23 @@ def test_an_object_in_two_zips_is_refused_naming_both_zips_and_files(tmp_path):
 def test_a_folder_of_export_files_is_loaded_as_it_is(tmp_path):
     (tmp_path / "User.csv").write_text("Id\n")
     assert export_folder(tmp_path, tmp_path / "unpacked") == tmp_path
+
+
+def test_run_takes_a_data_exports_zips_as_several_sources(tmp_path, capsys):
+    first = _zip(tmp_path / "WE_00D000000000001_1.ZIP", {"User.csv": "Id\n"})
+    second = _zip(tmp_path / "WE_00D000000000001_2.ZIP", {"Opportunity.csv": "Id\n"})
+    args = build_parser().parse_args(["run", "--source", str(first), str(second), "--home", str(tmp_path / "home")])
+    folder = export_folder_for_run(args, state_paths(args.home))
+    assert folder == tmp_path / "home" / "unpacked_export"
+    assert sorted(p.name for p in folder.iterdir()) == ["Opportunity.csv", "User.csv"]
+    assert f"Unpacked {first}, {second} into {folder}." in capsys.readouterr().out
+
+
+def test_run_refuses_an_export_folder_given_with_another_source_in_one_line(tmp_path, capsys):
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / "User.csv").write_text("Id\n")
+    zipped = _zip(tmp_path / "WE_1.ZIP", {"Opportunity.csv": "Id\n"})
+    args = build_parser().parse_args(["run", "--source", str(tmp_path / "export"), str(zipped)])
+    assert export_folder_for_run(args, state_paths(tmp_path / "home")) is None
+    err = capsys.readouterr().err
+    assert err.startswith("crm-kpi: several sources (") and "only .zip files of one Data Export" in err

@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import objects_not_exported
-from orchestration.dbt_child import PARENT_ENV
+from orchestration.dbt_child import PARENT_ENV, stop
 from orchestration.resources import PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR
 
@@ -79,4 +79,8 @@ def crm_kpi_dbt_models(
         # One writer at a time owns the warehouse, so one target folder suffices.
         target_path=paths.home / "dbt" / "target",
     )
-    yield from invocation.stream()
+    try:
+        yield from invocation.stream()
+    finally:
+        stop(invocation.process)
+
