@@ -14,8 +14,27 @@ import pandas as pd
 
 
 def _read(export: Path, name: str) -> pd.DataFrame:
-    frame = pd.read_csv(export / f"{name}.csv", dtype=str, keep_default_na=False)
-    return frame.replace("", None)
+    """The object's file, its name in any case (Data Export writes `user.csv` as well as `User.csv`)."""
+    path = next((p for p in export.iterdir() if p.name.lower() == f"{name.lower()}.csv"), None)
+    if path is None:
+        raise FileNotFoundError(f"{export} has no {name}.csv")
+    return pd.read_csv(path, dtype=str, keep_default_na=False).replace("", None)
+
+
+def _rates(export: Path) -> pd.Series:
+    """Conversion rates by ISO code; none in a single-currency org, which exports no CurrencyType."""
+    try:
+        return _read(export, "CurrencyType").set_index("IsoCode")["ConversionRate"].astype(float)
+    except FileNotFoundError:
+        return pd.Series(dtype=float)
+
+
+def _rate(frame: pd.DataFrame, rates: pd.Series) -> pd.Series:
+    """Each record's rate to the corporate currency: 1 without a currency (a single-currency org's
+    records have no CurrencyIsoCode column at all)."""
+    if "CurrencyIsoCode" not in frame:
+        return pd.Series(1.0, index=frame.index)
+    return frame["CurrencyIsoCode"].map(rates).where(frame["CurrencyIsoCode"].notna(), 1.0).astype(float)
 
 
 def _bool(series: pd.Series) -> pd.Series:
@@ -37,13 +56,12 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
 def reference_kpis(export: Path, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rep mart, company mart) as the contract defines them, for the export and as-of date."""
     cutoff = pd.Timestamp(as_of + dt.timedelta(days=1))
-    rates = _read(export, "CurrencyType").set_index("IsoCode")["ConversionRate"].astype(float)
+    rates = _rates(export)
 
     opps = _read(export, "Opportunity")
     opps = opps[~_bool(opps["IsDeleted"])].copy()
     opps["amount"] = opps["Amount"].astype(float)
-    rate = opps["CurrencyIsoCode"].map(rates).where(opps["CurrencyIsoCode"].notna(), 1.0).astype(float)
-    opps["amount_corp"] = opps["amount"] / rate
+    opps["amount_corp"] = opps["amount"] / _rate(opps, rates)
     opps["created"] = _ts(opps["CreatedDate"])
     opps["close"] = pd.to_datetime(opps["CloseDate"])
     opps["won"] = _bool(opps["IsWon"])
@@ -87,8 +105,8 @@ def reference_kpis(export: Path, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataF
     quotas = _read(export, "ForecastingQuota")
     quotas["start"] = pd.to_datetime(quotas["StartDate"])
     quotas = quotas[quotas["start"] <= pd.Timestamp(as_of)]
-    q_rate = quotas["CurrencyIsoCode"].map(rates).where(quotas["CurrencyIsoCode"].notna(), 1.0).astype(float)
-    quotas = quotas.assign(month=_month(quotas["start"]), quota=quotas["QuotaAmount"].astype(float) / q_rate)
+    quotas = quotas.assign(month=_month(quotas["start"]),
+                           quota=quotas["QuotaAmount"].astype(float) / _rate(quotas, rates))
 
     def assemble(keys: list[str]) -> pd.DataFrame:
         lead_m = leads.assign(owner_id=leads["OwnerId"]).groupby(keys).agg(

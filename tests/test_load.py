@@ -72,15 +72,16 @@ def test_snake_case_headers_are_accepted_too(tmp_path):
 
 
 def test_a_person_file_without_a_name_column_names_each_person_as_salesforce_composes_the_name(tmp_path):
-    # Data Export writes the parts of User, Contact and Lead names, not the compound Name
+    # Data Export writes the parts of User, Contact and Lead names, not the compound Name; the Object
+    # Reference: Name is the "Concatenation of FirstName, MiddleName, LastName, and Suffix"
     con, result = _load(tmp_path, "Id,Username,Salutation,FirstName,MiddleName,LastName,Suffix\n"
                         "005A,ada@x.com,Dr.,Ada,Augusta,Lovelace,Jr.\n"
                         "005B,grace@x.com,,Grace,,Hopper,\n"
-                        "005C,ng@x.com,Ms., ,, Ng ,\n"  # no first name: the last name alone, after the salutation
+                        "005C,ng@x.com,Ms., ,, Ng ,\n"  # no first name: the last name alone (a salutation is no part of Name)
                         "005D,cher@x.com,,,,Cher,\n", name="User.csv", obj=USER)
     assert "Name" not in result.missing_optional_columns
     assert con.execute("select id, name from raw.user order by id").fetchall() == [
-        ("005A", "Dr. Ada Augusta Lovelace Jr."), ("005B", "Grace Hopper"), ("005C", "Ms. Ng"), ("005D", "Cher")]
+        ("005A", "Ada Augusta Lovelace Jr."), ("005B", "Grace Hopper"), ("005C", "Ng"), ("005D", "Cher")]
     assert con.execute("select count(*) from raw.user where _source_location is not null").fetchall() == [(0,)]
 
 

@@ -83,8 +83,8 @@ def _parse_expr(f: Field, source_col: str, source_type: str) -> str:
 
 def _composed(obj: SObject, by_key) -> dict[str, str]:
     """SQL for the fields the file lacks but Salesforce composes from ones it has: a person's
-    `Name` (User, Contact, Lead), which Data Export does not write. Salesforce joins Salutation,
-    FirstName, MiddleName, LastName and Suffix with one space, skipping the empty ones (so a person
+    `Name` (User, Contact, Lead), which Data Export does not write. Salesforce joins FirstName,
+    MiddleName, LastName and Suffix (not Salutation) with one space, skipping the empty ones (so a person
     without a first name is named by the last name alone). A file with a Name keeps its own."""
     name = snake_case("Name")
     if not obj.person_name or name in by_key or not {snake_case("FirstName"), snake_case("LastName")} & by_key.keys():

@@ -79,8 +79,10 @@ class SObject:
 
 
 # The parts of a person's compound `Name`, in the order Salesforce joins them (with one space,
-# skipping empty parts). MiddleName and Suffix exist only where the org enables them.
-NAME_PARTS = ("Salutation", "FirstName", "MiddleName", "LastName", "Suffix")
+# skipping empty parts): the Object Reference defines Contact's and Lead's Name as "Concatenation
+# of FirstName, MiddleName, LastName, and Suffix", so a Salutation is not part of it. MiddleName
+# and Suffix exist only where the org enables them.
+NAME_PARTS = ("FirstName", "MiddleName", "LastName", "Suffix")
 
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
