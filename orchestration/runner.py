@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from data_quality.data_docs import build_index
 from orchestration.instance import get_instance
 from orchestration.progress import ProgressDisplay
 from orchestration.settings import StatePaths
@@ -128,6 +129,7 @@ def run_pipeline(
             tags={"crm_kpi/source": str(source), "crm_kpi/as_of": as_of.isoformat(),
                   "crm_kpi/load_mode": load_mode, **(tags or {})},
         )
+    build_index(paths.data_docs, paths.gx_stores)  # each validation rendered only its own pages
     summary = summarize(result)
     summary.log_file = log_file
     return summary

@@ -66,7 +66,7 @@ def test_a_rules_sample_is_the_failing_values_of_the_first_rows_of_the_file_what
     assert [row for row, _ in parses.sampled] == [7, 14, 21, 28, 35]
 
 
-def test_data_docs_render_one_page_per_run_and_keep_only_the_newest_runs(tmp_path, monkeypatch):
+def test_data_docs_render_one_page_per_run_keep_only_the_newest_runs_and_index_them_once(tmp_path, monkeypatch):
     monkeypatch.setattr(data_docs, "KEEP_RUNS", 2)
     con = duckdb.connect()
     suite, _ = build_suite("Task", "task", RULES)
@@ -77,9 +77,12 @@ def test_data_docs_render_one_page_per_run_and_keep_only_the_newest_runs(tmp_pat
              for n in range(3)]
 
     assert all(page.is_relative_to(site) for page in pages)
-    assert not pages[0].exists() and pages[1].exists() and pages[2].exists()
+    assert pages[1].exists() and pages[2].exists()
     html = pages[2].read_text()
     assert "owner_id_exists" in html or "_fk_owner_id" in html
+    assert not (site / "index.html").exists()  # built once, when the run ends
+    assert data_docs.build_index(site, stores) == site / "index.html"
+    assert not pages[0].exists() and pages[1].exists()  # the index build drops pruned runs' pages
     index = (site / "index.html").read_text()
     assert "run-2" in index and "run-1" in index and "run-0" not in index
     assert (site / "expectations" / "raw" / "task.html").exists()
@@ -173,6 +176,23 @@ def test_a_run_builds_data_docs_for_every_object_and_mart_linked_from_its_checks
         page = Path(url.removeprefix("file://"))
         assert page.is_relative_to(site) and page.exists() and run_id in page.parts
     assert (site / "index.html").exists()
+
+
+@pytest.mark.e2e
+def test_a_run_launched_in_dagster_has_its_data_docs_index_rebuilt_when_it_ends(published, monkeypatch):
+    from orchestration.defs.automation.data_docs_index import data_docs_after_success
+
+    index = published["home"] / "data_docs" / "index.html"
+    index.unlink()
+    monkeypatch.setenv("DAGSTER_HOME", str(published["home"] / "dagster"))
+    instance = dg.DagsterInstance.get()
+    run = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)[0]
+    (ended,) = instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS).records
+    context = dg.build_run_status_sensor_context(
+        sensor_name=data_docs_after_success.name, dagster_instance=instance, dagster_run=run,
+        dagster_event=ended.event_log_entry.dagster_event)
+    data_docs_after_success(context)
+    assert run.run_id in index.read_text()
 
 
 def test_a_rule_that_cannot_be_evaluated_fails_instead_of_passing():

@@ -1,6 +1,8 @@
-{#- The as-of date every KPI is computed for (the `as_of_date` var): a DATE literal. -#}
+{#- The as-of date every KPI is computed for, a DATE literal: the `as_of_date` var when one is
+    given (a unit test, an ad-hoc `dbt build --vars`), else the run's (see run_context), else the
+    build day (an ad-hoc `dbt build` on a warehouse no pipeline run has written). -#}
 {% macro as_of_date() -%}
-    cast('{{ var("as_of_date") }}' as date)
+    cast('{{ var("as_of_date", none) or run_context("as_of_date") or run_started_at.strftime("%Y-%m-%d") }}' as date)
 {%- endmacro %}
 
 {#- The end of the as-of day, exclusive: events at or after it are not yet known. -#}

@@ -1,11 +1,15 @@
 {#- "Not measured" is not zero: a KPI is NULL when the export holds none of the objects it is
-    measured from (the catalog's `measured_from`, see kpi_sources()). The pipeline passes the objects
-    the export lacks as the `objects_not_exported` var (raw table names); an object exported with no
-    rows is measured, and gives 0. -#}
+    measured from (the catalog's `measured_from`, see kpi_sources()). The objects the export lacks
+    (raw table names) come from the run (see run_context), or the `objects_not_exported` var when
+    one is given; an object exported with no rows is measured, and gives 0. -#}
 
 {#- The KPIs of `mart` that this run cannot measure. -#}
 {% macro unmeasured_kpis(mart) -%}
-    {%- set missing = var('objects_not_exported', []) -%}
+    {%- set missing = var('objects_not_exported', none) -%}
+    {%- if missing is none -%}
+        {%- set listed = run_context('objects_not_exported') -%}
+        {%- set missing = listed.split(',') if listed else [] -%}
+    {%- endif -%}
     {%- set unmeasured = [] -%}
     {%- for kpi, groups in kpi_sources().get(mart, {}).items() -%}
         {%- for group in groups if group | reject('in', missing) | list | length == 0 -%}

@@ -3,7 +3,7 @@
 The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`), never on import.
 """
 
-import json
+import datetime as dt
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -23,6 +23,14 @@ if not dbt_project.manifest_path.exists():
     raise FileNotFoundError(
         f"{dbt_project.manifest_path} is missing: run `make manifest` (dbt parse) first"
     )
+
+
+def write_run_context(con, as_of: dt.date, not_exported: list[str]) -> None:
+    """What dbt reads of this run (macros/run_context.sql): the as-of date, and the objects the
+    export does not hold (raw table names, comma-separated)."""
+    con.execute("create schema if not exists audit")
+    con.execute("create or replace table audit.dbt_run_context as select ?::varchar as as_of_date, "
+                "?::varchar as objects_not_exported", [as_of.isoformat(), ",".join(sorted(not_exported))])
 
 
 class CrmKpiDbtTranslator(DagsterDbtTranslator):
@@ -58,26 +66,28 @@ def crm_kpi_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig, warehouse: DuckDBResource
 ):
     """`dbt build` (models and their tests) for the run's as-of date, told which objects the export
-    does not hold, so the KPIs only those objects can measure are NULL (not measured), not 0."""
+    does not hold, so the KPIs only those objects can measure are NULL (not measured), not 0. Both
+    reach dbt through the warehouse (`write_run_context`), not --vars, which would make dbt parse
+    the whole project again whenever they change."""
     paths = pipeline.paths
     # dbt reads the warehouse path from CRM_KPI_HOME (profiles.yml) and writes its logs and
     # artifacts under the state directory, never into the repo.
     os.environ["CRM_KPI_HOME"] = str(paths.home)
     os.environ[PARENT_ENV] = str(os.getpid())  # dbt dies with this process (orchestration/dbt_child.py)
     with warehouse.get_connection() as con:  # closed before dbt opens the file: one writer at a time
-        not_exported = objects_not_exported(con)
-    dbt_vars = {"as_of_date": pipeline.as_of_date.isoformat(), "objects_not_exported": not_exported}
+        write_run_context(con, pipeline.as_of_date, objects_not_exported(con))
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if pipeline.load_mode == "replace":
         # A full export may have dropped records; only a full refresh removes them from the
         # incremental facts. A merge keeps everything else, so the facts update incrementally.
         args.append("--full-refresh")
+    # One writer at a time owns the warehouse, so one target folder suffices.
+    target = paths.home / "dbt" / "target"
     invocation = dbt.cli(
         args,
         context=context,
-        # One writer at a time owns the warehouse, so one target folder suffices.
-        target_path=paths.home / "dbt" / "target",
+        target_path=target,
     )
     try:
         yield from invocation.stream()
