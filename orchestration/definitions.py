@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
+
+from orchestration.instance import commit_without_fsync
+
+if os.environ.get("DAGSTER_HOME"):  # a run launched in Dagster writes its events from this process
+    commit_without_fsync(Path(os.environ["DAGSTER_HOME"]))
 
 
 def build_defs() -> dg.Definitions:

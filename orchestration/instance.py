@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
@@ -47,21 +48,22 @@ def prepare_state(paths: StatePaths) -> None:
 
 def get_instance(paths: StatePaths) -> dg.DagsterInstance:
     prepare_state(paths)
-    _write_ahead_logged(paths.dagster_home)
+    commit_without_fsync(paths.dagster_home)
     return dg.DagsterInstance.get()
 
 
 _TUNED_HOMES: set[str] = set()
 
 
-def _write_ahead_logged(dagster_home) -> None:
-    """Dagster's SQLite storage commits each event in its own transaction, and a run writes about
-    1,900 events: with SQLite's defaults (a rollback journal, fsync on every commit) that is
-    seconds of waiting on the disk per run. The instance's databases are switched to write-ahead
-    logging with `synchronous=NORMAL`, SQLite's recommended pairing: a crash of the process loses
-    nothing, a power cut at most the last events, and the database is never corrupted. WAL mode is
-    kept in the file, so the UI's processes (which do not run this) write it the same way."""
-    home = str(dagster_home.resolve())
+def commit_without_fsync(dagster_home: Path) -> None:
+    """Dagster's SQLite storage (already in write-ahead-log mode) commits each event in its own
+    transaction, and a run writes about 1,900 events; with SQLite's default `synchronous=FULL`
+    each commit waits for the disk. This process's connections to the instance's databases use
+    `synchronous=NORMAL`, SQLite's recommended setting in WAL mode: a crash of the process loses
+    nothing, a power cut at most the last events, and the database is never corrupted. The setting
+    is per connection: `crm-kpi run` sets it here, and runs launched in Dagster when their code
+    location loads (orchestration/definitions.py)."""
+    home = str(Path(dagster_home).resolve())
     if home in _TUNED_HOMES:
         return
     if not _TUNED_HOMES:
@@ -74,7 +76,6 @@ def _tune_connection(dbapi_connection, connection_record) -> None:
         return
     path = dbapi_connection.execute("pragma database_list").fetchone()[2]
     if any(path.startswith(home + os.sep) for home in _TUNED_HOMES):
-        dbapi_connection.execute("pragma journal_mode=wal")
         dbapi_connection.execute("pragma synchronous=normal")
 
 

@@ -77,4 +77,5 @@ def test_the_webserver_lists_every_asset_in_its_group_every_check_the_schedule_a
     assert checks == {(tuple(key.asset_key.path), key.name) for key in graph.asset_check_keys}
     (repository,) = data["repositoriesOrError"]["nodes"]
     assert [s["name"] for s in repository["schedules"]] == ["crm_kpi_daily"]
-    assert [s["name"] for s in repository["sensors"]] == ["crm_kpi_export_drop"]
+    assert sorted(s["name"] for s in repository["sensors"]) == [
+        "crm_kpi_data_docs_after_failure", "crm_kpi_data_docs_after_success", "crm_kpi_export_drop"]

@@ -3,8 +3,8 @@
 The export is tests/fixtures/salesforce_data_export/, written by hand from Salesforce's documented
 columns, never from our generator: its README names where each object's column list comes from
 (the Object Reference for the Salesforce Platform). It has what Data Export writes and our
-generator does not: no `Name` on User, Contact and Lead (Salutation, FirstName, MiddleName,
-LastName, Suffix instead), booleans as 0/1, empty lookups as 000000000000000AAA, lowercase file
+generator does not: no `Name` on User, Contact and Lead (FirstName, MiddleName, LastName, Suffix
+and, on Contact and Lead, Salutation instead), booleans as 0/1, empty lookups as 000000000000000AAA, lowercase file
 names next to capitalised ones, a file of an object the pipeline does not model (Attachment), and
 no file at all for objects a single-currency org without surveys does not export.
 
@@ -118,6 +118,10 @@ def test_a_data_export_publishes_the_kpis_of_an_independent_computation(runs, de
         assert published[unmeasured].isna().all().all(), mart
         _assert_frames_match(published.drop(columns=unmeasured), expected, keys)
     assert company["bookings_amount"].sum() > 0 and company["rate_of_contact"].notna().all()
+    # what only the unexported objects measure (email engagement, CSAT and NPS) is NULL, not 0
+    unmeasured = sorted(unmeasured_kpis(load_catalog(), "kpi_sales_monthly", missing))
+    assert {"emails_sent", "nps"} <= set(unmeasured)
+    assert _mart(db, "kpi_sales_monthly")[unmeasured].isna().all().all()
 
 
 @pytest.mark.e2e

@@ -99,9 +99,9 @@ def test_a_lock_that_stays_held_raises_warehouse_locked_naming_the_path_and_the_
 
 def test_a_lock_released_between_retries_is_waited_for_and_the_warehouse_opens(tmp_path):
     path = _warehouse(tmp_path / "warehouse.duckdb")
-    with _held(path, seconds=0.3):
+    with _held(path, seconds=1.5):  # long enough to be met however busy the machine
         started = time.monotonic()
-        with wh.open_warehouse(path, lock_retry_delays=(0.2,) * 5) as con:
+        with wh.open_warehouse(path, lock_retry_delays=(0.5,) * 10) as con:
             assert con.execute("select count(*) from opportunity").fetchall() == [(1000,)]
         assert time.monotonic() - started >= 0.15  # it did meet the lock, and waited
 

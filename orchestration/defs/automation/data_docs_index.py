@@ -1,5 +1,5 @@
 """The Data Docs index of a run launched in Dagster (the UI, the schedule, the drop sensor),
-rebuilt once when the run ends, whatever its outcome. Each validation renders only its own pages;
+rebuilt once when the run succeeds or fails. Each validation renders only its own pages;
 `crm-kpi run` rebuilds the index itself (orchestration/runner.py)."""
 
 from pathlib import Path
@@ -8,13 +8,21 @@ import dagster as dg
 
 from data_quality.data_docs import build_index
 from orchestration.defs.jobs import crm_kpi_pipeline
+from orchestration.run_lock import RunLockedError, run_lock
 from orchestration.settings import state_paths
 
 
 def _rebuild(context: dg.RunStatusSensorContext) -> None:
     config = context.dagster_run.run_config.get("resources", {}).get("pipeline", {}).get("config", {})
-    paths = state_paths(Path(config["home"]) if config.get("home") else None)
-    build_index(paths.data_docs, paths.gx_stores)
+    home = config.get("home")  # a plain path; a value from the environment ({"env": ...}) is the default's
+    paths = state_paths(Path(home) if isinstance(home, str) else None)
+    try:
+        # The next queued run may already be pruning the stored results: it rebuilds the index
+        # itself when it ends, so a held lock means nothing to do here.
+        with run_lock(paths.home):
+            build_index(paths.data_docs, paths.gx_stores)
+    except RunLockedError:
+        context.log.info(f"{paths.home} is held by the next run; it rebuilds the Data Docs index when it ends")
 
 
 @dg.run_status_sensor(
