@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import sqlite3
-from pathlib import Path
 
 import dagster as dg
-import sqlalchemy as sa
 
 from orchestration.settings import StatePaths
+from orchestration.sqlite_commits import commit_without_fsync
 
 HEADER = "# Written by crm-kpi."
 DAGSTER_YAML = f"""\
@@ -50,33 +48,6 @@ def get_instance(paths: StatePaths) -> dg.DagsterInstance:
     prepare_state(paths)
     commit_without_fsync(paths.dagster_home)
     return dg.DagsterInstance.get()
-
-
-_TUNED_HOMES: set[str] = set()
-
-
-def commit_without_fsync(dagster_home: Path) -> None:
-    """Dagster's SQLite storage (already in write-ahead-log mode) commits each event in its own
-    transaction, and a run writes about 1,900 events; with SQLite's default `synchronous=FULL`
-    each commit waits for the disk. This process's connections to the instance's databases use
-    `synchronous=NORMAL`, SQLite's recommended setting in WAL mode: a crash of the process loses
-    nothing, a power cut at most the last events, and the database is never corrupted. The setting
-    is per connection: `crm-kpi run` sets it here, and runs launched in Dagster when their code
-    location loads (orchestration/definitions.py)."""
-    home = str(Path(dagster_home).resolve())
-    if home in _TUNED_HOMES:
-        return
-    if not _TUNED_HOMES:
-        sa.event.listen(sa.engine.Engine, "connect", _tune_connection)
-    _TUNED_HOMES.add(home)
-
-
-def _tune_connection(dbapi_connection, connection_record) -> None:
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    path = dbapi_connection.execute("pragma database_list").fetchone()[2]
-    if any(path.startswith(home + os.sep) for home in _TUNED_HOMES):
-        dbapi_connection.execute("pragma synchronous=normal")
 
 
 if __name__ == "__main__":  # `python -m orchestration.instance`: used by `make ui`

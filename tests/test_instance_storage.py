@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from orchestration.instance import commit_without_fsync
+from orchestration.sqlite_commits import commit_without_fsync
 
 NORMAL, FULL = 1, 2  # what `pragma synchronous` returns
 
