@@ -82,15 +82,13 @@ def crm_kpi_dbt_models(
         # A full export may have dropped records; only a full refresh removes them from the
         # incremental facts. A merge keeps everything else, so the facts update incrementally.
         args.append("--full-refresh")
-    # One writer at a time owns the warehouse, so one target folder suffices.
-    target = paths.home / "dbt" / "target"
     invocation = dbt.cli(
         args,
         context=context,
-        target_path=target,
+        # One writer at a time owns the warehouse, so one target folder suffices.
+        target_path=paths.home / "dbt" / "target",
     )
     try:
         yield from invocation.stream()
     finally:
         stop(invocation.process)
-
