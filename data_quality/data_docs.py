@@ -1,6 +1,6 @@
 """Great Expectations Data Docs for every validation the pipeline runs (`$CRM_KPI_HOME/data_docs/`).
 
-A person reads one page per table and run: the chunks a big table was validated in are merged into
+A person reads one page per table and run, rendered when the run ends: the chunks a big table was validated in are merged into
 one result first (counts added up, a short sample of failing values kept, the full row lists left
 out so a page stays small). The results themselves are kept in a filesystem store (`store_dir`),
 because GX's index page reads them back; the newest `KEEP_RUNS` runs of each suite are kept.
@@ -96,11 +96,11 @@ def _prune(context, suite_name: str) -> None:
         store.remove_key(key)
 
 
-def publish(site_dir: Path, store_dir: Path, suite: gx.ExpectationSuite, result: ExpectationSuiteValidationResult,
-            run_name: str, batch: str) -> Path:
-    """Store `result` and render its page and the suite's; return the result's page. The index
-    page is left to `build_index`, once a run ends: rebuilt after every validation, it took more
-    than half of the Data Docs time of a run."""
+def store_result(site_dir: Path, store_dir: Path, suite: gx.ExpectationSuite,
+                 result: ExpectationSuiteValidationResult, run_name: str, batch: str) -> Path:
+    """Store `result` and its suite; return where the result's page will be. The pages of a run are
+    rendered together when it ends (`build_site`): rendered one validation at a time, the site
+    builder's set-up took most of a run's Data Docs time."""
     context = _context(site_dir, store_dir)
     context.suites.add_or_update(suite)
     key = ValidationResultIdentifier(
@@ -110,23 +110,26 @@ def publish(site_dir: Path, store_dir: Path, suite: gx.ExpectationSuite, result:
     )
     context.validation_results_store.set(key, result)
     _prune(context, suite.name)
-    context.build_data_docs(site_names=[SITE], resource_identifiers=[key, key.expectation_suite_identifier],
-                            build_index=False)
-    url = context.get_docs_sites_urls(resource_identifier=key, site_name=SITE)[0]["site_url"]
+    return _page(context, key)
+
+
+def _page(context, key: ValidationResultIdentifier) -> Path:
+    url = context.get_docs_sites_urls(resource_identifier=key, site_name=SITE, only_if_exists=False)[0]["site_url"]
     return Path(url.removeprefix("file://"))
 
 
-def build_index(site_dir: Path, store_dir: Path) -> Path | None:
-    """Rebuild the site's `index.html` from the stored results (once a run has ended, whatever its
-    outcome); None when nothing was ever validated here."""
+def build_site(site_dir: Path, store_dir: Path) -> Path | None:
+    """Render every stored result that has no page yet (the runs that ended since the last build),
+    their suites, and the site's `index.html`; called once a run has ended, whatever its outcome.
+    None when nothing was ever validated here."""
     if not store_dir.is_dir():
         return None
     context = _context(site_dir, store_dir)
     keys = context.validation_results_store.list_keys()
     if not keys:
         return None
-    # GE builds the index along with the pages it is given (none given means every page): the
-    # newest result page, already rendered, is rendered again with it.
-    newest = max(keys, key=lambda key: key.run_id.run_time)
-    context.build_data_docs(site_names=[SITE], resource_identifiers=[newest], build_index=True)
+    # GE builds the index along with the pages it is given (none given would mean every page).
+    pages = [key for key in keys if not _page(context, key).exists()] or [max(keys, key=lambda k: k.run_id.run_time)]
+    suites = {key.expectation_suite_identifier.name: key.expectation_suite_identifier for key in pages}
+    context.build_data_docs(site_names=[SITE], resource_identifiers=[*pages, *suites.values()], build_index=True)
     return site_dir / "index.html"

@@ -22,11 +22,17 @@ concurrency:
     tag_concurrency_limits:
       - key: "crm_kpi/writer"
         limit: 1
+# Dagster's SQLite event log, with its connections kept open between events
+# (orchestration/sqlite_commits.py); the files and their schema are Dagster's own.
+event_log_storage:
+  module: orchestration.sqlite_commits
+  class: PooledSqliteEventLogStorage
 """
 
 # What earlier versions wrote, byte for byte: only these are replaced by the current one.
 PREVIOUS_DAGSTER_YAML = (
     f"{HEADER} Run history, event logs and compute logs stay in this folder.\ntelemetry:\n  enabled: false\n",
+    DAGSTER_YAML[:DAGSTER_YAML.index("# Dagster's SQLite event log")],
 )
 
 

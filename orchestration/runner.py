@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from data_quality.data_docs import build_index
+from data_quality.data_docs import build_site
 from orchestration.instance import get_instance
 from orchestration.progress import ProgressDisplay
 from orchestration.settings import StatePaths
@@ -131,9 +131,9 @@ def run_pipeline(
         )
     summary = summarize(result)
     summary.log_file = log_file
-    try:  # each validation rendered only its own pages
-        build_index(paths.data_docs, paths.gx_stores)
-    except Exception as exc:  # the index is a convenience: it never changes what the run did
+    try:  # each validation only stored its result: its page is rendered with the others here
+        build_site(paths.data_docs, paths.gx_stores)
+    except Exception as exc:  # Data Docs are a report: they never change what the run did
         with open(log_file, "a") as log:
-            print(f"The Data Docs index was not rebuilt: {exc!r}", file=log)
+            print(f"The Data Docs were not rendered: {exc!r}", file=log)
     return summary

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from data_quality.config import QualityConfig
-from data_quality.data_docs import publish as publish_data_docs
+from data_quality.data_docs import build_site, store_result
 from data_quality.mart_suites import build_mart_suite, mart_models
 from data_quality.rules import RuleContext, build_suite, validation_query
 from data_quality.validate import validate_query
@@ -103,15 +103,17 @@ def _bench_full_then_delta(root: Path, scale: float) -> None:
 
 
 def _bench_mart_suites(root: Path) -> None:
-    """The KPI marts' suites and one Data Docs page, on the scale-1 run's warehouse."""
+    """The KPI marts' suites and their Data Docs pages, on the scale-1 run's warehouse."""
     manifest = load_manifest(dbt_project.manifest_path)
     with duckdb.connect(str(root / "home" / "warehouse.duckdb"), read_only=True) as con:
         marts = [build_mart_suite(manifest, model) for model in mart_models(manifest)]
         outcomes = _timed("Great Expectations suites on every KPI mart", lambda: [
             validate_query(con, mart.query("marts"), mart.suite, chunk_key=mart.chunk_key) for mart in marts])
     print(f"  {len(outcomes)} marts, {sum(o.rows for o in outcomes):,} rows")
-    _timed("Data Docs: one result page, its suite page and the index", lambda: publish_data_docs(
-        root / "docs", root / "gx", marts[-1].suite, outcomes[-1].result, run_name="bench", batch="marts.bench"))
+    _timed("Data Docs: every mart's result and suite pages, and the index", lambda: [
+        *(store_result(root / "docs", root / "gx", mart.suite, outcome.result, run_name="bench",
+                       batch=f"marts.{mart.model}") for mart, outcome in zip(marts, outcomes)),
+        build_site(root / "docs", root / "gx")])
 
 
 if __name__ == "__main__":

@@ -66,23 +66,25 @@ def test_a_rules_sample_is_the_failing_values_of_the_first_rows_of_the_file_what
     assert [row for row, _ in parses.sampled] == [7, 14, 21, 28, 35]
 
 
-def test_data_docs_render_one_page_per_run_keep_only_the_newest_runs_and_index_them_once(tmp_path, monkeypatch):
+def test_data_docs_render_a_runs_pages_when_it_ends_and_keep_only_the_newest_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(data_docs, "KEEP_RUNS", 2)
     con = duckdb.connect()
     suite, _ = build_suite("Task", "task", RULES)
     outcome = validate_query(con, _tasks(con, rows=50, bad_owner_every=10), suite)
     site, stores = tmp_path / "data_docs", tmp_path / "gx"
 
-    pages = [data_docs.publish(site, stores, suite, outcome.result, run_name=f"run-{n}", batch="raw.task")
-             for n in range(3)]
+    first = data_docs.store_result(site, stores, suite, outcome.result, run_name="run-0", batch="raw.task")
+    assert not first.exists()  # stored only: rendered when the run ends
+    assert data_docs.build_site(site, stores) == site / "index.html"
+    assert first.exists()
+    pages = [first, *(data_docs.store_result(site, stores, suite, outcome.result, run_name=f"run-{n}",
+                                             batch="raw.task") for n in (1, 2))]
+    assert data_docs.build_site(site, stores) == site / "index.html"
 
     assert all(page.is_relative_to(site) for page in pages)
-    assert pages[1].exists() and pages[2].exists()
     html = pages[2].read_text()
     assert "owner_id_exists" in html or "_fk_owner_id" in html
-    assert not (site / "index.html").exists()  # built once, when the run ends
-    assert data_docs.build_index(site, stores) == site / "index.html"
-    assert not pages[0].exists() and pages[1].exists()  # the index build drops pruned runs' pages
+    assert not pages[0].exists() and pages[1].exists()  # the build drops pruned runs' pages
     index = (site / "index.html").read_text()
     assert "run-2" in index and "run-1" in index and "run-0" not in index
     assert (site / "expectations" / "raw" / "task.html").exists()

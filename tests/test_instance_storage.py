@@ -1,10 +1,18 @@
-"""The Dagster instance's SQLite files are committed without waiting for the disk on every event."""
+"""The Dagster instance's SQLite files: committed without waiting for the disk on every event, over
+connections kept open, in the files and schema Dagster's own storage reads."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import os
+from pathlib import Path
 
-from orchestration.sqlite_commits import commit_without_fsync
+import dagster as dg
+import sqlalchemy as sa
+from dagster._core.storage.event_log import SqliteEventLogStorage
+
+from orchestration.instance import get_instance
+from orchestration.settings import state_paths
+from orchestration.sqlite_commits import PooledSqliteEventLogStorage, commit_without_fsync
 
 NORMAL, FULL = 1, 2  # what `pragma synchronous` returns
 
@@ -24,3 +32,42 @@ def test_a_database_of_the_instance_commits_with_synchronous_normal(tmp_path):
 def test_a_database_elsewhere_keeps_sqlites_default(tmp_path):
     commit_without_fsync(tmp_path / "dagster")
     assert _synchronous(tmp_path / "other.db") == FULL
+
+
+def _materialize_runs(instance, count: int) -> list[str]:
+    @dg.asset
+    def one() -> int:
+        return 1
+
+    return [dg.materialize([one], instance=instance).run_id for _ in range(count)]
+
+
+def _open_databases() -> list[str]:
+    fds = Path("/proc/self/fd")
+    return [target for fd in fds.iterdir() if (target := os.path.realpath(fd)).endswith(".db")]
+
+
+def test_a_state_directorys_instance_writes_events_dagsters_own_storage_reads(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # get_instance points it at the state directory
+    instance = get_instance(state_paths(tmp_path / "home"))
+    assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+
+    (run_id,) = _materialize_runs(instance, 1)
+
+    stock = SqliteEventLogStorage(str(tmp_path / "home" / "dagster" / "history" / "runs"))  # what the UI would use
+    written = [record.event_log_entry.dagster_event_type for record in instance.get_records_for_run(run_id).records]
+    assert [r.event_log_entry.dagster_event_type for r in stock.get_records_for_run(run_id).records] == written
+    assert dg.DagsterEventType.ASSET_MATERIALIZATION in written
+    assert stock.get_latest_materialization_events([dg.AssetKey("one")])[dg.AssetKey("one")].run_id == run_id
+
+
+def test_the_event_log_keeps_only_its_most_recently_used_databases_open(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.setattr(PooledSqliteEventLogStorage, "KEEP_ENGINES", 2)
+    instance = get_instance(state_paths(tmp_path / "home"))
+
+    run_ids = _materialize_runs(instance, 5)
+
+    runs_dir = os.path.realpath(tmp_path / "home" / "dagster" / "history" / "runs")
+    held = {Path(path).stem for path in _open_databases() if path.startswith(runs_dir)}
+    assert held == {"index", run_ids[-1]}  # the cross-run index and the last run: two databases

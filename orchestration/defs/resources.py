@@ -5,9 +5,8 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
-from orchestration.resources import PipelineConfig, WarehouseResource
+from orchestration.resources import DbtResource, PipelineConfig, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, state_paths
 
 
@@ -23,7 +22,7 @@ def resources() -> dg.Definitions:
             ),
             # dagster-duckdb's resource, except that a damaged warehouse fails at once (no retries)
             "warehouse": WarehouseResource(database=str(paths.warehouse)),
-            "dbt": DbtCliResource(
+            "dbt": DbtResource(
                 project_dir=str(DBT_PROJECT_DIR),
                 profiles_dir=str(DBT_PROJECT_DIR),
                 # The dbt of this interpreter's environment, found even when it is not on PATH,

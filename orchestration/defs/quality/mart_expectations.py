@@ -4,7 +4,7 @@ Expectations on the finished table before it is published, with a Data Docs page
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from data_quality.data_docs import publish as publish_data_docs
+from data_quality.data_docs import store_result
 from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import build_mart_suite, mart_gate, mart_models
 from data_quality.validate import validate_query
@@ -33,7 +33,7 @@ def _mart_check(manifest: dict, model: str) -> dg.AssetChecksDefinition:
             unmeasured = unmeasured_kpis(load_catalog(), model, missing) if missing else frozenset()
             suite = build_mart_suite(manifest, model, unmeasured).suite if unmeasured else mart.suite
             outcome = validate_query(con, mart.query(SCHEMA), suite, chunk_key=mart.chunk_key)
-        page = publish_data_docs(pipeline.paths.data_docs, pipeline.paths.gx_stores, suite, outcome.result,
+        page = store_result(pipeline.paths.data_docs, pipeline.paths.gx_stores, suite, outcome.result,
                                  run_name=context.run.run_id, batch=f"{SCHEMA}.{model}")
         return to_check_result(mart_gate(model, outcome),
                                extra_metadata={"data_docs": dg.MetadataValue.url(page.as_uri())})

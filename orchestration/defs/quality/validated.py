@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from data_quality.config import load_quality_config
-from data_quality.data_docs import publish as publish_data_docs
+from data_quality.data_docs import store_result
 from data_quality.raw_validation import validate_raw
 from data_quality.rules import OBJECT_RULES, RuleContext
 from orchestration.defs.quality.results import to_check_result
@@ -44,7 +44,7 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
         with warehouse.get_connection() as con:
             done = validate_raw(con, obj.api_name, obj.table, _rule_context(con, pipeline), pipeline.load_mode,
                                 load_quality_config(), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
-        page = publish_data_docs(pipeline.paths.data_docs, pipeline.paths.gx_stores, done.suite, done.outcome.result,
+        page = store_result(pipeline.paths.data_docs, pipeline.paths.gx_stores, done.suite, done.outcome.result,
                                  run_name=context.run.run_id, batch=f"raw.{obj.table}")
         docs = {"data_docs": dg.MetadataValue.url(page.as_uri())}
         yield dg.MaterializeResult(metadata={
