@@ -89,11 +89,22 @@ def _context(site_dir: Path, store_dir: Path):
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def _prune(context, suite_name: str) -> None:
+def _prune(context) -> None:
+    """Keep the newest `KEEP_RUNS` results of each suite."""
     store = context.validation_results_store
-    keys = [key for key in store.list_keys() if key.expectation_suite_identifier.name == suite_name]
-    for key in sorted(keys, key=lambda key: key.run_id.run_time, reverse=True)[KEEP_RUNS:]:
-        store.remove_key(key)
+    by_suite: dict[str, list[ValidationResultIdentifier]] = {}
+    for key in store.list_keys():
+        by_suite.setdefault(key.expectation_suite_identifier.name, []).append(key)
+    for keys in by_suite.values():
+        for key in sorted(keys, key=lambda key: key.run_id.run_time, reverse=True)[KEEP_RUNS:]:
+            store.remove_key(key)
+
+
+def _page(site_dir: Path, key: ValidationResultIdentifier) -> Path:
+    """Where GE's site builder writes the page of `key` (its key's parts as folders), worked out
+    here: asking GE for it costs more than rendering the page."""
+    *folders, batch = key.to_tuple()
+    return site_dir.joinpath("validations", *folders, f"{batch}.html")
 
 
 def store_result(site_dir: Path, store_dir: Path, suite: gx.ExpectationSuite,
@@ -109,27 +120,23 @@ def store_result(site_dir: Path, store_dir: Path, suite: gx.ExpectationSuite,
         batch_identifier=batch,
     )
     context.validation_results_store.set(key, result)
-    _prune(context, suite.name)
-    return _page(context, key)
-
-
-def _page(context, key: ValidationResultIdentifier) -> Path:
-    url = context.get_docs_sites_urls(resource_identifier=key, site_name=SITE, only_if_exists=False)[0]["site_url"]
-    return Path(url.removeprefix("file://"))
+    return _page(site_dir, key)
 
 
 def build_site(site_dir: Path, store_dir: Path) -> Path | None:
-    """Render every stored result that has no page yet (the runs that ended since the last build),
-    their suites, and the site's `index.html`; called once a run has ended, whatever its outcome.
+    """Drop all but the newest `KEEP_RUNS` results of each suite, then render every stored result
+    that has no page yet (the runs that ended since the last build), their suites, and the site's
+    `index.html`; called once a run has ended, whatever its outcome.
     None when nothing was ever validated here."""
     if not store_dir.is_dir():
         return None
     context = _context(site_dir, store_dir)
+    _prune(context)
     keys = context.validation_results_store.list_keys()
     if not keys:
         return None
     # GE builds the index along with the pages it is given (none given would mean every page).
-    pages = [key for key in keys if not _page(context, key).exists()] or [max(keys, key=lambda k: k.run_id.run_time)]
+    pages = [key for key in keys if not _page(site_dir, key).exists()] or [max(keys, key=lambda k: k.run_id.run_time)]
     suites = {key.expectation_suite_identifier.name: key.expectation_suite_identifier for key in pages}
     context.build_data_docs(site_names=[SITE], resource_identifiers=[*pages, *suites.values()], build_index=True)
     return site_dir / "index.html"
