@@ -52,17 +52,18 @@ browser:
 
 ## test: lint, then the test suite (two workers; a test file stays on one, as its runs share a state directory)
 test: setup browser
-	$(BIN)/ruff check orchestration data_quality tests
+	$(BIN)/ruff check orchestration data_quality tests bench
 	$(BIN)/pytest -n 2 --dist loadfile -m "not slow" --durations=15
 
 ## test-slow: the tests that kill or race whole runs (CI runs them after `make test`)
 test-slow: setup
 	$(BIN)/pytest -n 2 --dist loadfile -m slow --durations=10
 
-## bench: time the stages of the pipeline (SCALE=10 by default); figures go into README
-SCALE ?= 10
+## bench: the pipeline stage by stage beside the floor script (bench/), on scale 1, scale 10 and the
+## large org with a day's delta (SIZES="1 10" for fewer); README's Performance table comes from it
+SIZES ?= 1 10 large
 bench: setup
-	$(BIN)/python -m tests.bench_pipeline $(SCALE)
+	$(BIN)/python -m bench.pipeline $(SIZES)
 
 ## ui: the Dagster UI on the same state directory (http://127.0.0.1:3000)
 ui: setup
