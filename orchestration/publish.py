@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from data_quality.sql import quote_ident
+from orchestration.settings import duckdb_settings
 
 TEMP_GLOB = ".crm_kpis.*.tmp.duckdb*"
 PUBLISH_LOG = "_publish_log"
@@ -108,7 +109,7 @@ def publish_tables(
     counts: dict[str, int] = {}
     try:
         temp_parquet.mkdir()
-        with duckdb.connect(str(temp_db)) as con:
+        with duckdb.connect(str(temp_db), config=duckdb_settings(Path(warehouse).parent)) as con:
             con.execute(f"attach {sql_string(str(warehouse))} as warehouse (read_only)")
             for schema, name in tables:
                 table = f"main.{quote_ident(name)}"

@@ -18,7 +18,7 @@ from dagster_duckdb import DuckDBResource
 from packaging import version
 from pydantic import Field, PrivateAttr
 
-from orchestration.settings import DBT_PROJECT_DIR, StatePaths, parse_as_of, state_paths
+from orchestration.settings import DBT_PROJECT_DIR, StatePaths, duckdb_settings, parse_as_of, state_paths
 
 STAGES_SEED = DBT_PROJECT_DIR / "seeds" / "opportunity_stages.csv"
 
@@ -123,7 +123,9 @@ class WarehouseResource(DuckDBResource):
         from orchestration.warehouse import WarehouseError, open_warehouse
 
         try:
-            con = open_warehouse(self.database, config={"custom_user_agent": "dagster", **self.connection_config})
+            config = {"custom_user_agent": "dagster", **duckdb_settings(Path(self.database).parent),
+                      **self.connection_config}
+            con = open_warehouse(self.database, config=config)
         except WarehouseError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         try:

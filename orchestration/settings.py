@@ -84,3 +84,22 @@ def parse_as_of(value: str | dt.date | None) -> dt.date:
 def as_of_cutoff(as_of: dt.date) -> dt.datetime:
     """The end of the as-of day (exclusive, UTC, naive like the warehouse timestamps)."""
     return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+
+
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
+
+
+def duckdb_settings(home: Path) -> dict[str, str]:
+    """DuckDB's settings for every connection that reads or writes the warehouse: the Dagster
+    steps, dbt (profiles.yml reads the same variables) and the publish. Without them each DuckDB
+    would take 80 % of the machine's memory, so a run's peak followed the machine, not the work.
+    Only one of them works on the warehouse at a time (the steps close theirs before dbt starts),
+    so each may have the whole limit; past it DuckDB spills to `temp_directory`.
+
+    `CRM_KPI_DUCKDB_MEMORY_LIMIT` (default 4GB, DuckDB's units) and `CRM_KPI_DUCKDB_THREADS`
+    (default: every core) set them."""
+    return {
+        "memory_limit": os.environ.get("CRM_KPI_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
+        "threads": os.environ.get("CRM_KPI_DUCKDB_THREADS") or str(os.cpu_count() or 1),
+        "temp_directory": str(home / "tmp" / "duckdb"),
+    }

@@ -15,7 +15,7 @@ from dagster_duckdb import DuckDBResource
 from data_quality.load_audit import objects_not_exported
 from orchestration.dbt_child import PARENT_ENV, stop
 from orchestration.resources import PipelineConfig
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, duckdb_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -73,6 +73,9 @@ def crm_kpi_dbt_models(
     # dbt reads the warehouse path from CRM_KPI_HOME (profiles.yml) and writes its logs and
     # artifacts under the state directory, never into the repo.
     os.environ["CRM_KPI_HOME"] = str(paths.home)
+    settings = duckdb_settings(paths.home)  # profiles.yml reads them
+    os.environ["CRM_KPI_DUCKDB_MEMORY_LIMIT"] = settings["memory_limit"]
+    os.environ["CRM_KPI_DUCKDB_THREADS"] = settings["threads"]
     os.environ[PARENT_ENV] = str(os.getpid())  # dbt dies with this process (orchestration/dbt_child.py)
     # dbt's log file (dbt.log in the target folder) at info: at debug, its default, it also holds
     # every SQL statement (those are in target/run/ anyway), and writing them costs a second a run.

@@ -1,0 +1,69 @@
+"""Every DuckDB that works on the warehouse is held to the same memory limit, threads and spill
+folder, set from the environment: the Dagster steps, the publish, and dbt through its profile."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from orchestration.publish import publish_tables
+from orchestration.resources import WarehouseResource
+from orchestration.settings import DBT_PROJECT_DIR, duckdb_settings
+
+DBT = str(Path(sys.executable).parent / "dbt")
+
+
+def _settings(con) -> tuple[str, int, str]:
+    return con.execute("select current_setting('memory_limit'), current_setting('threads'), "
+                       "current_setting('temp_directory')").fetchone()
+
+
+def test_the_settings_default_to_4gb_every_core_and_a_folder_in_the_state_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("CRM_KPI_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.delenv("CRM_KPI_DUCKDB_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    assert duckdb_settings(tmp_path) == {"memory_limit": "4GB", "threads": "6",
+                                         "temp_directory": str(tmp_path / "tmp" / "duckdb")}
+
+
+def test_a_step_connection_has_the_limits_set_in_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_KPI_DUCKDB_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("CRM_KPI_DUCKDB_THREADS", "1")
+    with WarehouseResource(database=str(tmp_path / "warehouse.duckdb")).get_connection() as con:
+        memory, threads, temp = _settings(con)
+    assert (memory, int(threads), temp) == ("953.6 MiB", 1, str(tmp_path / "tmp" / "duckdb"))
+
+
+def test_the_publish_connection_has_them_too(tmp_path, monkeypatch):
+    import duckdb
+
+    monkeypatch.setenv("CRM_KPI_DUCKDB_MEMORY_LIMIT", "1GB")
+    seen = []
+    real_connect = duckdb.connect
+
+    def connect(*args, **kwargs):
+        con = real_connect(*args, **kwargs)
+        seen.append(_settings(con)[0])
+        return con
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with real_connect(str(warehouse)) as con:
+        con.execute("create schema marts; create table marts.kpi_x as select 1 as n")
+    monkeypatch.setattr("orchestration.publish.duckdb.connect", connect)
+    publish_tables(warehouse, tmp_path / "published" / "crm_kpis.duckdb", [("marts", "kpi_x")], "run-1")
+    assert seen == ["953.6 MiB"]
+
+
+def test_dbt_runs_its_duckdb_with_the_settings_of_the_environment(tmp_path):
+    env = {**os.environ, "CRM_KPI_HOME": str(tmp_path), "CRM_KPI_DUCKDB_MEMORY_LIMIT": "1GB",
+           "CRM_KPI_DUCKDB_THREADS": "1", "DBT_LOG_PATH": str(tmp_path / "logs")}
+    shown = subprocess.run(
+        [DBT, "show", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"), "--output", "json",
+         "--log-format", "text", "--inline", "select current_setting('memory_limit') as memory, "
+         "current_setting('threads') as threads, current_setting('temp_directory') as temp"],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=True).stdout
+    rows = json.loads(shown[shown.index("{"):shown.rindex("}") + 1])["show"]
+    assert rows == [{"memory": "953.6 MiB", "threads": 1, "temp": f"{tmp_path}/tmp/duckdb"}]
