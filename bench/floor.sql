@@ -2,7 +2,8 @@
 -- (kpi_rep_monthly's columns), computed in one DuckDB script straight from the export's files,
 -- with no validation, no checks and no publishing. bench/floor.py puts a view over each file
 -- (`opportunity`, `lead`, `task`, `event`, `forecasting_quota`, `currency_type`, every column
--- as text) and sets the variable `as_of`; the result is the table `floor_rep_monthly`.
+-- as text) and sets the variable `as_of`; the result is the table `floor_rep_monthly`. Datetimes
+-- are read as the loader reads them: a UTC offset converted to UTC, no offset taken as UTC.
 -- The definitions follow the KPI contract (dbt_project/models/docs/), and tests/test_bench_floor.py
 -- holds this script to the independent pandas computation in tests/kpi_reference.py.
 
@@ -22,30 +23,31 @@ opportunities as (
     select
         o."Id" as id,
         o."OwnerId" as owner_id,
-        o."CreatedDate"::timestamp as created_at,
+        o."CreatedDate"::timestamptz::timestamp as created_at,
         o."CloseDate"::date as close_date,
         -- a record without a currency is in the corporate one; one in an unknown currency has no amount
         o."Amount"::double / case when o."CurrencyIsoCode" is null then 1 else r.rate end as amount,
         o."Amount" is not null as has_amount,
-        lower(o."IsWon") in ('true', '1') as is_won,
-        lower(o."IsClosed") in ('true', '1') and lower(o."IsWon") not in ('true', '1') as is_lost
+        coalesce(lower(o."IsWon") in ('true', '1'), false) as is_won,
+        coalesce(lower(o."IsClosed") in ('true', '1'), false)
+            and not coalesce(lower(o."IsWon") in ('true', '1'), false) as is_lost
     from opportunity as o
     left join rates as r on r.iso_code = o."CurrencyIsoCode"
     where lower(coalesce(o."IsDeleted", 'false')) not in ('true', '1')
 ),
 
 leads as (
-    select "Id" as id, "OwnerId" as owner_id, "CreatedDate"::timestamp as created_at,
-           lower("IsConverted") in ('true', '1') as is_converted
+    select "Id" as id, "OwnerId" as owner_id, "CreatedDate"::timestamptz::timestamp as created_at,
+           coalesce(lower("IsConverted") in ('true', '1'), false) as is_converted
     from lead, params
-    where lower(coalesce("IsDeleted", 'false')) not in ('true', '1') and "CreatedDate"::timestamp < cutoff
+    where lower(coalesce("IsDeleted", 'false')) not in ('true', '1') and "CreatedDate"::timestamptz::timestamp < cutoff
 ),
 
 activities as (
-    select "WhoId" as who_id, "CreatedDate"::timestamp as at from task
+    select "WhoId" as who_id, "CreatedDate"::timestamptz::timestamp as at from task
     where lower(coalesce("IsDeleted", 'false')) not in ('true', '1') and "Status" = 'Completed'
     union all
-    select "WhoId", "StartDateTime"::timestamp from event
+    select "WhoId", "StartDateTime"::timestamptz::timestamp from event
     where lower(coalesce("IsDeleted", 'false')) not in ('true', '1')
 ),
 

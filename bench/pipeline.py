@@ -28,9 +28,9 @@ from orchestration.demo_org import LARGE_ORG_SCALE, generate_delta, generate_org
 
 AS_OF = dt.date(2026, 11, 20)
 CLI = str(Path(sys.executable).parent / "crm-kpi")
-# The stage of each step, by its key: the first prefix that matches.
+# The stage of each step: the first of these its key contains.
 STAGES = (("raw__", "ingest"), ("validated__", "validate"), ("_load_checks", "validate"),
-          ("crm_kpi_dbt_models", "dbt"), ("published_marts", "publish"))
+          ("crm_kpi_dbt_models", "dbt"), ("published_marts", "publish"))  # else "checks"
 
 
 @dataclass
@@ -88,8 +88,9 @@ def _run(args: list[str], home: Path) -> tuple[float, float]:
         code = process.wait()
         sampler_done.set()
         sampler.join()
-    if code != 0:
-        raise SystemExit(f"crm-kpi run {' '.join(args)} exited {code}: see {home.parent / home.name}.log")
+    if code != 0:  # the log goes with the temporary folder: show its end
+        tail = (home.parent / f"{home.name}.log").read_text(errors="replace").splitlines()[-40:]
+        raise SystemExit("\n".join([f"crm-kpi run {' '.join(args)} exited {code}; the end of its output:", *tail]))
     return time.perf_counter() - started, peak
 
 
@@ -104,7 +105,7 @@ def _stages(home: Path) -> dict[str, float]:
         stats = instance.get_run_step_stats(run.run_id)
     stages: dict[str, float] = {}
     for step in stats:
-        stage = next((name for prefix, name in STAGES if prefix in step.step_key), "checks")
+        stage = next((name for part, name in STAGES if part in step.step_key), "checks")
         stages[stage] = stages.get(stage, 0.0) + (step.end_time - step.start_time)
     return stages
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from orchestration.cli_sources import export_folder_for_run, mapped_export_for_run
-from orchestration.settings import parse_as_of, state_paths
+from orchestration.settings import duckdb_settings, parse_as_of, state_paths
 
 EXIT_HELD_BACK = 1  # the run finished but nothing was published
 EXIT_BAD_INPUT = 2  # the command could not start (bad argument, missing folder)
@@ -62,6 +62,11 @@ def _run(args: argparse.Namespace) -> int:
 
     paths = state_paths(args.home)
     as_of = parse_as_of(args.as_of)
+    try:
+        duckdb_settings(paths.home)  # a setting DuckDB refuses, said once before anything runs
+    except ValueError as exc:
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     published_before = _file_identity(paths.published_db)
     # Held from the first write into the state directory (an unpacked .zip, an API extract, the
     # demo org, a mapped export) to the publish: two runs never interleave there.

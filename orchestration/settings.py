@@ -7,6 +7,7 @@ instance, the working warehouse, the published marts, Data Docs and logs. Nothin
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,12 +95,27 @@ def duckdb_settings(home: Path) -> dict[str, str]:
     steps, dbt (profiles.yml reads the same variables) and the publish. Without them each DuckDB
     would take 80 % of the machine's memory, so a run's peak followed the machine, not the work.
     Only one of them works on the warehouse at a time (the steps close theirs before dbt starts),
-    so each may have the whole limit; past it DuckDB spills to `temp_directory`.
+    so each may have the whole limit; past it DuckDB spills to `temp_directory`, a folder of the
+    state directory itself (DuckDB creates the folder, not its parents).
 
     `CRM_KPI_DUCKDB_MEMORY_LIMIT` (default 4GB, DuckDB's units) and `CRM_KPI_DUCKDB_THREADS`
-    (default: every core) set them."""
-    return {
-        "memory_limit": os.environ.get("CRM_KPI_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
-        "threads": os.environ.get("CRM_KPI_DUCKDB_THREADS") or str(os.cpu_count() or 1),
-        "temp_directory": str(home / "tmp" / "duckdb"),
-    }
+    (default: every core) set them; a value DuckDB refuses is named here, not in every step."""
+    memory = os.environ.get("CRM_KPI_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
+    threads = os.environ.get("CRM_KPI_DUCKDB_THREADS") or str(os.cpu_count() or 1)
+    _check_duckdb_settings(memory, threads)
+    return {"memory_limit": memory, "threads": threads, "temp_directory": str(home / "duckdb_tmp")}
+
+
+@functools.cache
+def _check_duckdb_settings(memory: str, threads: str) -> None:
+    import duckdb
+
+    for variable, setting, value, example in (
+        ("CRM_KPI_DUCKDB_MEMORY_LIMIT", "memory_limit", memory, "4GB or 500MB"),
+        ("CRM_KPI_DUCKDB_THREADS", "threads", threads, "a whole number such as 2"),
+    ):
+        try:
+            duckdb.connect(config={setting: value}).close()
+        except duckdb.Error as exc:
+            raise ValueError(f"{variable}={value!r} is not a DuckDB {setting} ({example}): "
+                             f"{str(exc).splitlines()[0]}") from None

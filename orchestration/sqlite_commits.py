@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 import sqlalchemy as sa
+from dagster._core.storage.event_log import SqlPollingEventWatcher
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
@@ -66,6 +67,11 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             base_dir = os.path.join(os.environ["DAGSTER_HOME"], "history", "runs")
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
         super().__init__(base_dir, inst_data)
+        # The stock storage tells the UI of new events by watching each run's database file for
+        # changes. With connections left open, SQLite writes new events to the write-ahead log and
+        # copies them into that file only now and then, so the UI's live run log would stall: it
+        # polls for them instead, as Dagster's Postgres storage does.
+        self._event_watcher = SqlPollingEventWatcher(self)
 
     @classmethod
     def config_type(cls) -> dict:
@@ -91,8 +97,26 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             with engine.connect() as conn, conn.begin():
                 yield conn
 
-    def dispose(self) -> None:
+    def _dispose_engines(self) -> None:
         with self._db_lock:
             while self._engines:
                 self._engines.popitem()[1].dispose()
+
+    def watch(self, run_id: str, cursor: str | None, callback) -> None:
+        self._event_watcher.watch_run(run_id, cursor, callback)
+
+    def end_watch(self, run_id: str, handler) -> None:
+        self._event_watcher.unwatch_run(run_id, handler)
+
+    def wipe(self) -> None:  # the files go: so do the connections to them
+        self._dispose_engines()
+        super().wipe()
+
+    def upgrade(self) -> None:
+        self._dispose_engines()
+        super().upgrade()
+
+    def dispose(self) -> None:
+        self._event_watcher.close()
+        self._dispose_engines()
         super().dispose()

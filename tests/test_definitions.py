@@ -58,6 +58,16 @@ def test_every_object_has_a_blocking_expectation_suite_and_load_checks(asset_gra
             assert asset_graph.get_check_spec(check).blocking is blocking
 
 
+def test_every_kpi_mart_has_a_blocking_expectation_suite_and_all_run_in_one_step(asset_graph):
+    from orchestration.defs.quality.mart_expectations import MARTS, mart_expectations
+
+    assert _key("marts", "kpi_rep_monthly") in MARTS and len(MARTS) >= 10
+    for key in MARTS:
+        assert asset_graph.get_check_spec(dg.AssetCheckKey(key, "expectations")).blocking
+    assert mart_expectations.check_keys == {dg.AssetCheckKey(key, "expectations") for key in MARTS}
+    assert mart_expectations.can_subset  # the UI can run one mart's suite
+
+
 def test_the_marts_are_reconciled_with_blocking_checks(asset_graph):
     for key, name in ((_key("marts", "kpi_company_monthly"), "reconciles_with_raw"),
                       (_key("marts", "kpi_rep_monthly"), "sums_to_company"),

@@ -26,7 +26,7 @@ def test_the_settings_default_to_4gb_every_core_and_a_folder_in_the_state_direct
     monkeypatch.delenv("CRM_KPI_DUCKDB_THREADS", raising=False)
     monkeypatch.setattr("os.cpu_count", lambda: 6)
     assert duckdb_settings(tmp_path) == {"memory_limit": "4GB", "threads": "6",
-                                         "temp_directory": str(tmp_path / "tmp" / "duckdb")}
+                                         "temp_directory": str(tmp_path / "duckdb_tmp")}
 
 
 def test_a_step_connection_has_the_limits_set_in_the_environment(tmp_path, monkeypatch):
@@ -34,7 +34,7 @@ def test_a_step_connection_has_the_limits_set_in_the_environment(tmp_path, monke
     monkeypatch.setenv("CRM_KPI_DUCKDB_THREADS", "1")
     with WarehouseResource(database=str(tmp_path / "warehouse.duckdb")).get_connection() as con:
         memory, threads, temp = _settings(con)
-    assert (memory, int(threads), temp) == ("953.6 MiB", 1, str(tmp_path / "tmp" / "duckdb"))
+    assert (memory, int(threads), temp) == ("953.6 MiB", 1, str(tmp_path / "duckdb_tmp"))
 
 
 def test_the_publish_connection_has_them_too(tmp_path, monkeypatch):
@@ -52,6 +52,7 @@ def test_the_publish_connection_has_them_too(tmp_path, monkeypatch):
     warehouse = tmp_path / "warehouse.duckdb"
     with real_connect(str(warehouse)) as con:
         con.execute("create schema marts; create table marts.kpi_x as select 1 as n")
+    duckdb_settings(tmp_path)  # checked once, before the publish's connection is watched
     monkeypatch.setattr("orchestration.publish.duckdb.connect", connect)
     publish_tables(warehouse, tmp_path / "published" / "crm_kpis.duckdb", [("marts", "kpi_x")], "run-1")
     assert seen == ["953.6 MiB"]
@@ -66,4 +67,31 @@ def test_dbt_runs_its_duckdb_with_the_settings_of_the_environment(tmp_path):
          "current_setting('threads') as threads, current_setting('temp_directory') as temp"],
         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=True).stdout
     rows = json.loads(shown[shown.index("{"):shown.rindex("}") + 1])["show"]
-    assert rows == [{"memory": "953.6 MiB", "threads": 1, "temp": f"{tmp_path}/tmp/duckdb"}]
+    assert rows == [{"memory": "953.6 MiB", "threads": 1, "temp": f"{tmp_path}/duckdb_tmp"}]
+
+
+def test_a_memory_limit_duckdb_refuses_stops_the_run_before_it_starts_naming_the_variable(tmp_path, monkeypatch,
+                                                                                          capsys):
+    from orchestration.cli import EXIT_BAD_INPUT, main
+
+    monkeypatch.setenv("CRM_KPI_DUCKDB_MEMORY_LIMIT", "lots")
+    assert main(["run", "--home", str(tmp_path / "home")]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("crm-kpi: CRM_KPI_DUCKDB_MEMORY_LIMIT='lots' is not a DuckDB memory_limit (4GB or 500MB)")
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "home" / "warehouse.duckdb").exists()
+
+
+def test_a_step_that_needs_more_than_the_memory_limit_spills_into_the_state_directory_and_completes(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("CRM_KPI_DUCKDB_MEMORY_LIMIT", "64MB")
+    monkeypatch.setenv("CRM_KPI_DUCKDB_THREADS", "1")
+    with WarehouseResource(database=str(tmp_path / "warehouse.duckdb")).get_connection() as con:
+        # about 250 MB of rows, kept in memory by a temporary table: four times the limit
+        con.execute("create temp table wide as select range as id, md5(range::varchar) || repeat('x', 100) "
+                    "as text from range(2000000)")
+        spilled = con.execute("select count(*) from duckdb_temporary_files()").fetchone()[0]
+        found = con.execute("select count(distinct text), min(id) from wide").fetchone()
+        spill_dir_existed = (tmp_path / "duckdb_tmp").is_dir()  # DuckDB removes it when it closes
+    assert found == (2_000_000, 0)
+    assert spilled > 0 and spill_dir_existed

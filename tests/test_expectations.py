@@ -181,11 +181,13 @@ def test_a_run_builds_data_docs_for_every_object_and_mart_linked_from_its_checks
 
 
 @pytest.mark.e2e
-def test_a_run_launched_in_dagster_has_its_data_docs_index_rebuilt_when_it_ends(published, monkeypatch):
+def test_a_run_launched_in_dagster_has_its_data_docs_pages_and_index_rendered_when_it_ends(published, monkeypatch):
     from orchestration.defs.automation.data_docs_index import data_docs_after_success
 
     index = published["home"] / "data_docs" / "index.html"
+    pages = sorted((published["home"] / "data_docs" / "validations").rglob("*.html"))
     index.unlink()
+    pages[0].unlink()  # as when a validation has only stored its result
     monkeypatch.setenv("DAGSTER_HOME", str(published["home"] / "dagster"))
     instance = dg.DagsterInstance.get()
     run = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)[0]
@@ -195,6 +197,7 @@ def test_a_run_launched_in_dagster_has_its_data_docs_index_rebuilt_when_it_ends(
         dagster_event=ended.event_log_entry.dagster_event)
     data_docs_after_success(context)
     assert run.run_id in index.read_text()
+    assert pages[0].exists()
 
 
 def test_a_rule_that_cannot_be_evaluated_fails_instead_of_passing():

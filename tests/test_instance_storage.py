@@ -4,6 +4,8 @@ connections kept open, in the files and schema Dagster's own storage reads."""
 from __future__ import annotations
 
 import os
+import time
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -71,3 +73,24 @@ def test_the_event_log_keeps_only_its_most_recently_used_databases_open(tmp_path
     runs_dir = os.path.realpath(tmp_path / "home" / "dagster" / "history" / "runs")
     held = {Path(path).stem for path in _open_databases() if path.startswith(runs_dir)}
     assert held == {"index", run_ids[-1]}  # the cross-run index and the last run: two databases
+
+
+def test_the_ui_sees_a_live_runs_events_while_the_run_still_holds_its_connections(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    instance = get_instance(state_paths(tmp_path / "home"))
+
+    @dg.asset
+    def one() -> int:
+        return 1
+
+    job = dg.Definitions(assets=[one], jobs=[dg.define_asset_job("one_job")]).resolve_job_def("one_job")
+    run_id, seen = str(uuid.uuid4()), []
+    instance.event_log_storage.watch(run_id, None, lambda entry, cursor: seen.append(entry))
+    job.execute_in_process(instance=instance, run_id=run_id)  # its connections stay open
+
+    written = len(instance.get_records_for_run(run_id).records)
+    deadline = time.monotonic() + 20
+    while len(seen) < written and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(seen) == written > 5
+    assert seen[-1].dagster_event_type == dg.DagsterEventType.RUN_SUCCESS

@@ -17,8 +17,9 @@ def _rebuild(context: dg.RunStatusSensorContext) -> None:
     home = config.get("home")  # a plain path; a value from the environment ({"env": ...}) is the default's
     paths = state_paths(Path(home) if isinstance(home, str) else None)
     try:
-        # The next queued run may already be pruning the stored results: when it ends it renders
-        # every page not rendered yet, this run's too, so a held lock means nothing to do here.
+        # The next queued run already holds the state directory: when it ends it renders every
+        # page not rendered yet, this run's too, so a held lock means nothing to do here. (A
+        # cancelled run has no sensor: its pages are rendered when the next run ends.)
         with run_lock(paths.home):
             build_site(paths.data_docs, paths.gx_stores)
     except RunLockedError:
