@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 import sys
 import uuid
@@ -44,10 +45,28 @@ def _first_line(text: str) -> str:
 def _check_description(evaluation) -> str:
     if evaluation.description:
         return _first_line(evaluation.description)
+    status = evaluation.metadata.get("status")
+    status = getattr(status, "value", status)
+    if status == "error":  # a dbt test that could not run says nothing about rows
+        return "the dbt test could not run (a dbt error: see the models' errors below)"
+    if status == "skipped":
+        return "the dbt test did not run (a model it needs failed)"
     failing = evaluation.metadata.get("dagster_dbt/failed_row_count")
     if failing is not None:  # a dbt test: say how many rows broke it
         return f"dbt test failed on {failing.value} row(s)"
     return "failed"
+
+
+def dbt_errors(target: Path) -> list[str]:
+    """The models and seeds dbt could not build in its last invocation, with dbt's message:
+    `model kpi_sales_daily: Out of Memory Error: ...`, read from run_results.json."""
+    try:
+        results = json.loads((target / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return [f"{r['unique_id'].split('.')[0]} {r['unique_id'].split('.')[-1]}: {_first_line(r.get('message') or 'error')}"
+            for r in results
+            if r.get("status") == "error" and r["unique_id"].split(".")[0] in ("model", "seed", "snapshot")]
 
 
 def _error_text(event: dg.DagsterEvent) -> str:
@@ -60,7 +79,7 @@ def _error_text(event: dg.DagsterEvent) -> str:
     if user_failure is not None and user_failure.description:
         if user_failure.description.startswith("The dbt CLI process"):
             # dagster-dbt's message is the command line; the failing tests are listed as checks
-            return "dbt build failed (failing dbt tests are listed above; models in the run log)"
+            return "dbt build failed (its failing tests are listed above, the models it could not build below)"
         return _first_line(user_failure.description)
     cause = error.cause or error
     return _first_line(cause.message)
@@ -131,6 +150,8 @@ def run_pipeline(
         )
     summary = summarize(result)
     summary.log_file = log_file
+    if any(failure.startswith("crm_kpi_dbt_models:") for failure in summary.failures):
+        summary.failures.extend(f"dbt: {error}" for error in dbt_errors(paths.home / "dbt" / "target"))
     try:  # each validation only stored its result: its page is rendered with the others here
         build_site(paths.data_docs, paths.gx_stores)
     except Exception as exc:  # Data Docs are a report: they never change what the run did
