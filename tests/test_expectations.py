@@ -238,3 +238,54 @@ def test_a_value_that_did_not_parse_breaks_record_parses_and_not_also_the_requir
 
     assert outcomes["record_parses"].unexpected_count == 1
     assert outcomes["created_date_required"].unexpected_count == 0
+
+
+def _check_marts(published, tmp_path, models: list[str]) -> dict[str, dg.AssetCheckEvaluation]:
+    """Run the mart suites' step for `models` alone, on a copy of the published run's warehouse."""
+    import shutil
+
+    from orchestration.defs.quality.mart_expectations import mart_expectations
+    from orchestration.resources import PipelineConfig, WarehouseResource
+    from tests.demo_org_support import PIPELINE_AS_OF
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(published["home"] / "warehouse.duckdb", home / "warehouse.duckdb")
+    keys = [dg.AssetCheckKey(dg.AssetKey(["marts", model]), "expectations") for model in models]
+    defs = dg.Definitions(
+        asset_checks=[mart_expectations],
+        jobs=[dg.define_asset_job("some_marts", selection=dg.AssetSelection.checks(*keys))],
+        resources={"pipeline": PipelineConfig(source_dir=str(published["export"]), home=str(home),
+                                              as_of=PIPELINE_AS_OF.isoformat()),
+                   "warehouse": WarehouseResource(database=str(home / "warehouse.duckdb"))},
+    )
+    result = defs.resolve_job_def("some_marts").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    return {e.asset_key.path[-1]: e for e in result.get_asset_check_evaluations()}
+
+
+@pytest.mark.e2e
+def test_the_mart_suites_step_checks_only_the_marts_selected(published, tmp_path):
+    evaluations = _check_marts(published, tmp_path, ["kpi_rep_monthly", "kpi_team_monthly"])
+    assert set(evaluations) == {"kpi_rep_monthly", "kpi_team_monthly"}
+    assert all(e.passed for e in evaluations.values())
+
+
+@pytest.mark.e2e
+def test_a_mart_whose_suite_cannot_be_evaluated_is_held_back_and_the_others_are_still_checked(
+        published, tmp_path, monkeypatch):
+    import orchestration.defs.quality.mart_expectations as module
+
+    real = module.validate_query
+
+    def validate(con, query, suite, **kwargs):
+        if "kpi_rep_monthly" in query:
+            raise duckdb.OutOfMemoryException("could not allocate block")
+        return real(con, query, suite, **kwargs)
+
+    monkeypatch.setattr(module, "validate_query", validate)
+    evaluations = _check_marts(published, tmp_path, ["kpi_rep_monthly", "kpi_team_monthly", "kpi_company_monthly"])
+    assert not evaluations["kpi_rep_monthly"].passed
+    assert evaluations["kpi_rep_monthly"].description == (
+        "kpi_rep_monthly: its suite could not be evaluated: could not allocate block")
+    assert evaluations["kpi_team_monthly"].passed and evaluations["kpi_company_monthly"].passed
