@@ -1,8 +1,8 @@
 """Great Expectations Data Docs for every validation the pipeline runs (`$CRM_KPI_HOME/data_docs/`).
 
 A person reads one page per table and run, rendered when the run ends: the chunks a big table was
-validated in are merged into one result first (counts added up, a short sample of failing values kept, the full row lists left
-out so a page stays small). The results themselves are kept in a filesystem store (`store_dir`),
+validated in are merged into one result first (counts added up, a short sample of failing values
+kept, the full row lists left out so a page stays small). The results themselves are kept in a filesystem store (`store_dir`),
 because GX's index page reads them back; the newest `KEEP_RUNS` runs of each suite are kept.
 """
 

@@ -64,9 +64,12 @@ def dbt_errors(target: Path) -> list[str]:
         results = json.loads((target / "run_results.json").read_text())["results"]
     except (OSError, ValueError, KeyError):
         return []
-    return [f"{r['unique_id'].split('.')[0]} {r['unique_id'].split('.')[-1]}: {_first_line(r.get('message') or 'error')}"
-            for r in results
-            if r.get("status") == "error" and r["unique_id"].split(".")[0] in ("model", "seed", "snapshot")]
+    errors = []
+    for result in results:
+        kind, *_, name = result["unique_id"].split(".")  # model.<project>.<name>
+        if result.get("status") == "error" and kind in ("model", "seed", "snapshot"):
+            errors.append(f"{kind} {name}: {_first_line(result.get('message') or 'error')}")
+    return errors
 
 
 def _error_text(event: dg.DagsterEvent) -> str:

@@ -55,7 +55,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     every write: a run's ~1,900 events cost about 10,000 connections, a fifth of a demo run. Here
     each database (a run's own, and the cross-run index) keeps one engine with SQLAlchemy's default
     pool; the schema, the files and the write-ahead log are Dagster's, unchanged, so the UI reads
-    them as before. Only the most recently used `KEEP_ENGINES` databases stay open, so a webserver
+    them as before (it learns of new events by polling, see `__init__`). Only the most recently used `KEEP_ENGINES` databases stay open, so a webserver
     that reads the history of many runs does not hold a file for each. Named in the instance's
     dagster.yaml (orchestration/instance.py), so every process of the state directory uses it.
     """

@@ -45,7 +45,7 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
             done = validate_raw(con, obj.api_name, obj.table, _rule_context(con, pipeline), pipeline.load_mode,
                                 load_quality_config(), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
         page = store_result(pipeline.paths.data_docs, pipeline.paths.gx_stores, done.suite, done.outcome.result,
-                                 run_name=context.run.run_id, batch=f"raw.{obj.table}")
+                            run_name=context.run.run_id, batch=f"raw.{obj.table}")
         docs = {"data_docs": dg.MetadataValue.url(page.as_uri())}
         yield dg.MaterializeResult(metadata={
             "rows": dg.MetadataValue.int(done.table_rows - done.quarantined),
