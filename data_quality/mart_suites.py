@@ -15,8 +15,8 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from data_quality.load_audit import CheckOutcome
+from data_quality.outcomes import SuiteOutcome
 from data_quality.sql import quote_ident
-from data_quality.validate import SuiteOutcome
 
 MART_PREFIX = "kpi_"
 ROW_KEY = "_row_number"

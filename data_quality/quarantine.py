@@ -14,9 +14,9 @@ import duckdb
 import pandas as pd
 
 from data_quality.load_audit import CheckOutcome
+from data_quality.outcomes import SuiteOutcome
 from data_quality.rules import Rule
 from data_quality.sql import quote_ident
-from data_quality.validate import SuiteOutcome
 
 
 def quarantine_rows(

@@ -1,9 +1,11 @@
-"""Run an expectation suite over the rows of a query, in bounded chunks, and find the failing rows.
+"""Run an expectation suite over the rows of a query and find the failing rows.
 
-Great Expectations 1.x has no DuckDB SQL engine, so rows are validated as pandas DataFrames. To keep
-memory bounded on large tables, the rows are split into chunks by a hash of the record Id (or of a
-mart's grain): every copy of an Id lands in the same chunk, so per-chunk uniqueness is global
-uniqueness, and counts add up. Each failing row is identified by its `_row_number` (its position in the export file).
+A suite whose every expectation compiles to DuckDB SQL (data_quality/sql_rules.py) is evaluated in
+one pass inside DuckDB (validate_sql.py). Any other suite is validated by Great Expectations itself:
+GE 1.x has no DuckDB SQL engine, so its rows go to pandas in bounded chunks, split by a hash of the
+record Id (or of a mart's grain): every copy of an Id lands in the same chunk, so per-chunk
+uniqueness is global uniqueness, and counts add up. Either way each failing row is identified by its
+`_row_number` (its position in the export file).
 """
 
 from __future__ import annotations
@@ -11,12 +13,9 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import duckdb
 import great_expectations as gx
-import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.data_context.types.base import (
     DataContextConfig,
@@ -25,53 +24,21 @@ from great_expectations.data_context.types.base import (
 )
 
 from data_quality.data_docs import merge_chunk_results
+from data_quality.outcomes import (
+    LOCATION,
+    ROW_KEY,
+    SAMPLE_SIZE,
+    RuleOutcome,
+    SuiteOutcome,
+    clean,
+    sample_value,
+)
+from data_quality.validate_sql import validate_in_duckdb
 
 DEFAULT_CHUNK_ROWS = 250_000
-SAMPLE_SIZE = 5
-ROW_KEY = "_row_number"
-LOCATION = "_source_location"  # where the loader found a record it had something to report on
 ROWS_TABLE = "_validation_rows"
 BUCKET = "_validation_bucket"
 BUCKETS = 4096  # hash buckets; a chunk is a range of them, so at most this many chunks
-
-
-@dataclass
-class RuleOutcome:
-    """One expectation's result over the whole table."""
-
-    rule: str
-    expectation: str
-    kwargs: dict[str, Any]
-    unexpected_count: int = 0
-    sample: list[Any] = field(default_factory=list)
-    failing_rows: list[int] = field(default_factory=list)  # _row_number of each failing row
-    sampled: list[tuple[int, Any]] = field(default_factory=list)  # (_row_number, value) behind `sample`
-    error: str | None = None  # the rule could not be evaluated (it never counts as passed)
-
-    @property
-    def success(self) -> bool:
-        return self.unexpected_count == 0 and self.error is None
-
-    def describe(self) -> str:
-        shown = {k: v for k, v in self.kwargs.items() if k not in ("batch_id", "row_condition", "condition_parser")}
-        if isinstance(shown.get("value_set"), list) and len(shown["value_set"]) > 6:
-            shown["value_set"] = shown["value_set"][:6] + ["…"]
-        described = f"{self.rule}: {self.expectation}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
-        return described if self.error is None else f"{described} could not be evaluated: {self.error}"
-
-
-@dataclass
-class SuiteOutcome:
-    suite: str
-    rows: int
-    chunks: int
-    seconds: float
-    outcomes: list[RuleOutcome]
-    result: ExpectationSuiteValidationResult  # all chunks merged, for Data Docs
-
-    @property
-    def failures(self) -> list[RuleOutcome]:
-        return [o for o in self.outcomes if not o.success]
 
 
 def _context():
@@ -95,27 +62,28 @@ def _validate_frame(context, suite: gx.ExpectationSuite, frame) -> ExpectationSu
     return result
 
 
-def _sample_value(index: dict, column: str) -> Any:
-    """What a failing row shows in the sample: its value, or, where the value is empty (all a
-    not-null rule can find), where the record is: `Opportunity.csv line 12: close_date is empty`."""
-    value = _clean(index[column])
-    if value is None and index.get(LOCATION):
-        return f"{index[LOCATION]}: {column} is empty"
-    return value
-
-
-def _clean(value):
-    return None if value is pd.NaT or (isinstance(value, float) and value != value) else value  # NaN, NaT: NULL
-
-
 def validate_query(
     con: duckdb.DuckDBPyConnection, query: str, suite: gx.ExpectationSuite,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS, chunk_key: str = "id",
+    chunk_rows: int = DEFAULT_CHUNK_ROWS, chunk_key: str = "id", engine: str = "auto",
 ) -> SuiteOutcome:
     """Validate every row `query` returns (it must have `_row_number`) against `suite`.
 
-    `chunk_key` lists the columns whose hash splits the rows into chunks: the record Id, or a
+    `engine` is "auto" (DuckDB SQL where the whole suite compiles, else GE), "duckdb" or "great_expectations".
+    `chunk_key` lists the columns whose hash splits the rows into GE's chunks: the record Id, or a
     mart's grain, so that a row and its duplicates always meet in the same chunk."""
+    if engine != "great_expectations":
+        outcome = validate_in_duckdb(con, query, suite)
+        if outcome is not None or engine == "duckdb":
+            if outcome is None:
+                raise ValueError(f"{suite.name}: not every expectation compiles to DuckDB SQL")
+            return outcome
+    return validate_with_ge(con, query, suite, chunk_rows, chunk_key)
+
+
+def validate_with_ge(
+    con: duckdb.DuckDBPyConnection, query: str, suite: gx.ExpectationSuite, chunk_rows: int, chunk_key: str,
+) -> SuiteOutcome:
+    """Great Expectations' own validation, over pandas chunks of the rows."""
     started = time.perf_counter()
     # The query (joins for references, windows for month gaps) runs once, into a temporary table
     # sorted by hash bucket: each chunk is then a range of buckets DuckDB reads without a full scan.
@@ -141,7 +109,7 @@ def validate_query(
             _add_up(outcomes, chunk_results[-1])
     finally:
         con.execute(f"drop table if exists {ROWS_TABLE}")
-    merged = merge_chunk_results(suite.name, chunk_results, {"rows": rows, "chunks": chunks})
+    merged = merge_chunk_results(suite.name, chunk_results, {"rows": rows, "chunks": chunks, "engine": "great_expectations"})
     return SuiteOutcome(suite.name, rows, chunks, time.perf_counter() - started, list(outcomes.values()), merged)
 
 
@@ -171,11 +139,13 @@ def _add_up(outcomes: dict[str, RuleOutcome], chunk_result: ExpectationSuiteVali
         indexes = result.result.get("unexpected_index_list") or []
         outcome.failing_rows.extend(int(index[ROW_KEY]) for index in indexes)
         column = result.expectation_config.kwargs.get("column")
-        if column and indexes and column in indexes[0]:
+        columns = [column] if column else result.expectation_config.kwargs.get("column_list") or []
+        if columns and indexes and all(c in indexes[0] for c in columns):
             # The sample is the failing values of the first rows of the file, whatever the chunks.
-            earliest = [(int(index[ROW_KEY]), _sample_value(index, column)) for index in indexes]
+            earliest = [(int(index[ROW_KEY]), sample_value(index, column) if column else
+                         {c: clean(index[c]) for c in columns}) for index in indexes]
             outcome.sampled = heapq.nsmallest(SAMPLE_SIZE, outcome.sampled + earliest, key=lambda pair: pair[0])
             outcome.sample = [value for _, value in outcome.sampled]
         else:
-            sample = [_clean(v) for v in result.result.get("partial_unexpected_list") or []]
+            sample = [clean(v) for v in result.result.get("partial_unexpected_list") or []]
             outcome.sample.extend(sample[: SAMPLE_SIZE - len(outcome.sample)])

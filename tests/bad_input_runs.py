@@ -17,9 +17,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from data_quality.config import load_quality_config
+from data_quality.rules import RuleContext, build_suite, validation_query
 from data_quality.sql import quote_ident
+from orchestration.resources import configured_stages
+from orchestration.salesforce.objects import OBJECTS
 from tests.bad_inputs import CASES, Case, HeldBack, Loaded, Quarantined, Stored, marker
 from tests.demo_org_support import PIPELINE_AS_OF
+from tests.engine_equivalence import assert_duckdb_finds_what_ge_finds
 from tests.test_pipeline import _published_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -181,3 +186,22 @@ def assert_held_back(run: Run, case: Case) -> None:
     assert run.exit_code == outcome.exit_code, run.output
     assert_safe(run)
     assert any(all(part in line for part in outcome.says) for line in run.output.splitlines()), run.output
+
+
+def failing_rules_by_engine(run: Run) -> dict[str, set[str]]:
+    """Validate every raw table the run left with both engines (DuckDB SQL, Great Expectations),
+    asserting that they find the same rows; return each table's failing rules."""
+    failing: dict[str, set[str]] = {}
+    with duckdb.connect(str(run.home / "warehouse.duckdb"), read_only=True) as con:
+        currencies = tuple(row[0] for row in con.execute(
+            "select distinct iso_code from raw.currency_type where iso_code is not null order by 1").fetchall())
+        context = RuleContext(as_of=PIPELINE_AS_OF, stages=tuple(configured_stages()), currencies=currencies,
+                              lead_statuses=tuple(load_quality_config().lead_statuses))
+        tables = {row[0] for row in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+        for obj in OBJECTS:
+            if obj.table in tables:
+                suite, _ = build_suite(obj.api_name, obj.table, context)
+                found = assert_duckdb_finds_what_ge_finds(con, validation_query(obj.api_name, obj.table), suite)
+                failing[obj.table] = {rule for rule, (count, *_) in found.items() if count}
+    return failing

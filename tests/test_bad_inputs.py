@@ -22,6 +22,7 @@ from tests.bad_input_runs import (
     assert_safe,
     assert_stored,
     cases_of,
+    failing_rules_by_engine,
     params,
     quarantined_row,
     run_once,
@@ -57,6 +58,15 @@ def test_the_quarantine_holds_the_row_of_every_case_and_no_other_row(corpus_run)
     assert all(len(rows) == 1 for rows in found.values()), found  # each case's row, counted once
     expected = Counter(case.outcome.table for case in cases)
     assert {table: rows for table, rows in counts.items() if rows} == dict(expected)
+
+
+@pytest.mark.e2e
+def test_the_suites_compiled_to_sql_find_in_the_corpus_exactly_what_great_expectations_finds(corpus_run):
+    run = corpus_run("quarantine")
+    failing = failing_rules_by_engine(run)
+    cases = [case.outcome for case in cases_of("quarantine") if isinstance(case.outcome, Quarantined)]
+    for case in cases:  # the comparison saw every rule the corpus breaks
+        assert set(case.rule.split(", ")) <= failing[case.table], (case, failing[case.table])
 
 
 @pytest.mark.e2e

@@ -37,8 +37,8 @@ def test_a_table_validated_in_chunks_counts_the_same_failures_as_in_one_piece():
     query = _tasks(con, rows=1_000, bad_owner_every=10)
     suite, _ = build_suite("Task", "task", RULES)
 
-    whole = validate_query(con, query, suite)
-    chunked = validate_query(con, query, suite, chunk_rows=150)
+    whole = validate_query(con, query, suite, engine="great_expectations")
+    chunked = validate_query(con, query, suite, chunk_rows=150, engine="great_expectations")
 
     assert chunked.chunks == 7 and whole.chunks == 1
     owner = {o.rule: o for o in chunked.outcomes}["owner_id_exists"]
@@ -53,13 +53,15 @@ def test_a_table_validated_in_chunks_counts_the_same_failures_as_in_one_piece():
         [r.result["unexpected_count"] for r in chunked.result.results]
 
 
-def test_a_rules_sample_is_the_failing_values_of_the_first_rows_of_the_file_whatever_the_chunks():
+@pytest.mark.parametrize("engine", ["duckdb", "great_expectations"])
+def test_a_rules_sample_is_the_failing_values_of_the_first_rows_of_the_file_whatever_the_chunks(engine):
     con = duckdb.connect()
     _tasks(con, rows=1_000, bad_owner_every=1_001)
     con.execute("update task set _parse_error = 'line ' || (_row_number + 1) where _row_number % 7 = 0")
     suite, _ = build_suite("Task", "task", RULES)
 
-    parses = {o.rule: o for o in validate_query(con, "select * from task", suite, chunk_rows=150).outcomes}["record_parses"]
+    parses = {o.rule: o for o in validate_query(con, "select * from task", suite, chunk_rows=150,
+                                                 engine=engine).outcomes}["record_parses"]
 
     assert parses.unexpected_count == 142
     assert parses.sample == ["line 8", "line 15", "line 22", "line 29", "line 36"]
@@ -119,10 +121,10 @@ def _mart(con, rows: list[tuple]) -> None:
     con.executemany("insert into marts.kpi_demo_monthly values (?, ?, ?, ?)", rows)
 
 
-def _audit(con, manifest) -> tuple[bool, str]:
+def _audit(con, manifest, engine: str = "auto") -> tuple[bool, str]:
     mart = build_mart_suite(manifest, "kpi_demo_monthly")
-    outcome = mart_gate("kpi_demo_monthly", validate_query(con, mart.query("marts"), mart.suite, chunk_key=mart.chunk_key))
-    return outcome.passed, outcome.description
+    outcome = validate_query(con, mart.query("marts"), mart.suite, chunk_key=mart.chunk_key, engine=engine)
+    return mart_gate("kpi_demo_monthly", outcome).passed, mart_gate("kpi_demo_monthly", outcome).description
 
 
 def test_mart_suites_come_from_the_dbt_tests_of_every_kpi_mart():
@@ -151,12 +153,36 @@ def test_a_sound_mart_passes_its_suite():
     ([(JAN, "a", 1, 0.5), (JAN, "a", 1, 0.5), (FEB, "b", 1, 0.5)], "one_row_per_month_owner_id"),
     ([(JAN, "a", 1, 0.5), (MAR, "a", 1, 0.5)], "no_month_gaps_in_month"),
 ], ids=["rate above 1", "negative count", "two rows for one grain", "a missing month"])
-def test_a_broken_mart_fails_its_suite_naming_the_rule(rows, rule):
+@pytest.mark.parametrize("engine", ["duckdb", "great_expectations"])
+def test_a_broken_mart_fails_its_suite_naming_the_rule(rows, rule, engine):
     con = duckdb.connect()
     _mart(con, rows)
-    passed, description = _audit(con, _manifest())
+    passed, description = _audit(con, _manifest(), engine)
     assert not passed
     assert description.startswith(f"kpi_demo_monthly: {rule} fails on ")
+
+
+@pytest.mark.e2e
+def test_every_mart_suite_compiled_to_sql_finds_what_great_expectations_finds_on_the_published_marts(published):
+    from orchestration.dbt_manifest import load_manifest
+    from orchestration.defs.transform.dbt import dbt_project
+    from tests.engine_equivalence import assert_duckdb_finds_what_ge_finds
+
+    manifest = load_manifest(dbt_project.manifest_path)
+    with duckdb.connect(str(published["home"] / "warehouse.duckdb"), read_only=True) as con:
+        # one mart damaged in a temporary copy, so that failing rows are compared too
+        con.execute("create temp table kpi_damaged as select * from marts.kpi_rep_monthly")
+        con.execute("update kpi_damaged set win_rate = 1.5 where month = (select min(month) from kpi_damaged)")
+        con.execute("insert into kpi_damaged select * from kpi_damaged limit 3")
+        for model in mart_models(manifest):
+            mart = build_mart_suite(manifest, model)
+            assert_duckdb_finds_what_ge_finds(con, mart.query("marts"), mart.suite, chunk_key=mart.chunk_key)
+        mart = build_mart_suite(manifest, "kpi_rep_monthly")
+        damaged = mart.query("marts").replace('"marts"."kpi_rep_monthly"', "temp.main.kpi_damaged")
+        found = assert_duckdb_finds_what_ge_finds(con, damaged, mart.suite, chunk_key=mart.chunk_key)
+    failing = {rule for rule, (count, *_) in found.items() if count}
+    assert any(rule.startswith("win_rate_between") for rule in failing), failing
+    assert any(rule.startswith("one_row_per_") for rule in failing), failing
 
 
 @pytest.mark.e2e
@@ -213,7 +239,8 @@ def test_a_rule_that_cannot_be_evaluated_fails_instead_of_passing():
     assert "could not be evaluated" in rule.describe()
 
 
-def test_an_empty_required_date_is_sampled_as_the_file_and_line_it_was_found_on():
+@pytest.mark.parametrize("engine", ["duckdb", "great_expectations"])
+def test_an_empty_required_date_is_sampled_as_the_file_and_line_it_was_found_on(engine):
     con = duckdb.connect()
     _tasks(con, rows=20, bad_owner_every=1_001)
     con.execute("alter table task add column _source_location varchar")
@@ -221,20 +248,22 @@ def test_an_empty_required_date_is_sampled_as_the_file_and_line_it_was_found_on(
                 "where _row_number in (3, 9)")
     suite, _ = build_suite("Task", "task", RULES)
 
-    outcome = {o.rule: o for o in validate_query(con, "select * from task", suite).outcomes}["created_date_required"]
+    outcomes = validate_query(con, "select * from task", suite, engine=engine).outcomes
+    outcome = {o.rule: o for o in outcomes}["created_date_required"]
 
     assert outcome.unexpected_count == 2
     assert outcome.sample == ["Task.csv line 4: created_date is empty", "Task.csv line 10: created_date is empty"]
 
 
-def test_a_value_that_did_not_parse_breaks_record_parses_and_not_also_the_required_rule():
+@pytest.mark.parametrize("engine", ["duckdb", "great_expectations"])
+def test_a_value_that_did_not_parse_breaks_record_parses_and_not_also_the_required_rule(engine):
     con = duckdb.connect()
     _tasks(con, rows=20, bad_owner_every=1_001)
     con.execute("update task set created_date = null, _parse_error = 'Task.csv line 6: column CreatedDate: ...' "
                 "where _row_number = 5")
     suite, _ = build_suite("Task", "task", RULES)
 
-    outcomes = {o.rule: o for o in validate_query(con, "select * from task", suite).outcomes}
+    outcomes = {o.rule: o for o in validate_query(con, "select * from task", suite, engine=engine).outcomes}
 
     assert outcomes["record_parses"].unexpected_count == 1
     assert outcomes["created_date_required"].unexpected_count == 0
