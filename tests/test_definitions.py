@@ -75,9 +75,23 @@ def test_the_marts_are_reconciled_with_blocking_checks(asset_graph):
         assert asset_graph.get_check_spec(dg.AssetCheckKey(key, name)).blocking
 
 
-def test_dbt_tests_appear_as_asset_checks_on_the_marts(asset_graph):
-    names = {c.name for c in asset_graph.asset_check_keys if c.asset_key == _key("marts", "kpi_rep_monthly")}
-    assert "unique_combination_of_columns_kpi_rep_monthly_month__owner_id" in names
+def _check_names(asset_graph, *key: str) -> set[str]:
+    return {c.name for c in asset_graph.asset_check_keys if c.asset_key == _key(*key)}
+
+
+def test_a_kpi_mart_rule_is_checked_once_by_the_mart_suite_not_again_as_a_dbt_test(asset_graph):
+    from orchestration.defs.quality.mart_expectations import MARTS
+
+    grain_test = "unique_combination_of_columns_kpi_rep_monthly_month__owner_id"
+    assert _check_names(asset_graph, "marts", "kpi_rep_monthly") == {"expectations", "sums_to_company"}
+    suite = MARTS[_key("marts", "kpi_rep_monthly")].suite
+    assert grain_test in {expectation.meta["dbt_test"] for expectation in suite.expectations}
+
+
+def test_dbt_tests_the_mart_suites_do_not_check_stay_asset_checks(asset_graph):
+    assert "relationships_kpi_scorecard_kpi_name__kpi_name__ref_kpi_catalog_" in _check_names(
+        asset_graph, "marts", "kpi_scorecard")
+    assert "unique_fct_opportunities_opportunity_id" in _check_names(asset_graph, "marts", "fct_opportunities")
 
 
 def test_the_stages_the_checks_accept_are_the_dbt_seed_and_the_demo_org_uses_them():

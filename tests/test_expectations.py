@@ -12,7 +12,7 @@ import great_expectations.expectations as gxe
 import pytest
 
 from data_quality import data_docs
-from data_quality.mart_suites import build_mart_suite, mart_gate, mart_models
+from data_quality.mart_suites import build_mart_suite, dbt_tests_in_mart_suites, mart_gate, mart_models
 from data_quality.rules import RuleContext, build_suite
 from data_quality.validate import validate_query
 
@@ -136,6 +136,10 @@ def test_mart_suites_come_from_the_dbt_tests_of_every_kpi_mart():
         "opportunities_won_at_least_0", "win_rate_between_0_and_1",
     ]  # the SQL bound and the filtered test stay dbt-only
     assert mart.grain == ("month", "owner_id") and mart.month_columns == ("month",)
+
+
+def test_a_dagster_run_leaves_to_dbt_exactly_the_mart_tests_the_suites_do_not_translate():
+    assert dbt_tests_in_mart_suites(_manifest()) == ["count", "gaps", "grain", "month_not_null", "rate"]
 
 
 JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)

@@ -47,6 +47,19 @@ def test_a_clean_run_exits_zero_and_publishes_both_marts(published):
     assert company_rows >= 24  # about two years of history, no gaps
 
 
+def test_a_runs_dbt_build_runs_every_dbt_test_but_those_the_mart_suites_check(published):
+    from data_quality.mart_suites import dbt_tests_in_mart_suites
+    from orchestration.dbt_manifest import load_manifest
+    from orchestration.defs.transform.dbt import dbt_project
+
+    manifest = load_manifest(dbt_project.manifest_path)
+    results = json.loads((published["home"] / "dbt" / "target" / "run_results.json").read_text())["results"]
+    ran = {manifest["nodes"][r["unique_id"]]["name"] for r in results if r["unique_id"].startswith("test.")}
+    every = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "test"}
+    in_suites = set(dbt_tests_in_mart_suites(manifest))
+    assert len(in_suites) > 200 and ran == every - in_suites
+
+
 def test_a_clean_run_writes_a_publish_log_row_and_a_parquet_copy_of_every_mart(published):
     with duckdb.connect(str(published["db"]), read_only=True) as con:
         log = con.execute("select as_of, run_id, source_row_counts, check_summary from _publish_log").fetchall()

@@ -1,4 +1,6 @@
-"""The dbt project as Dagster assets: each model an asset, each dbt test an asset check.
+"""The dbt project as Dagster assets: each model an asset, each dbt test an asset check, except
+the KPI marts' tests that their blocking `expectations` check already evaluates
+(data_quality/mart_suites.py): running those twice cost a run more than the marts themselves.
 
 The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`), never on import.
 """
@@ -13,7 +15,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import objects_not_exported
+from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.dbt_child import PARENT_ENV, stop
+from orchestration.dbt_manifest import load_manifest
 from orchestration.resources import PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR, duckdb_settings
 
@@ -23,6 +27,7 @@ if not dbt_project.manifest_path.exists():
     raise FileNotFoundError(
         f"{dbt_project.manifest_path} is missing: run `make manifest` (dbt parse) first"
     )
+MART_SUITE_TESTS = dbt_tests_in_mart_suites(load_manifest(dbt_project.manifest_path))
 
 
 def write_run_context(con, as_of: dt.date, not_exported: list[str]) -> None:
@@ -61,6 +66,7 @@ class CrmKpiDbtTranslator(DagsterDbtTranslator):
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=CrmKpiDbtTranslator(),
+    exclude=" ".join(MART_SUITE_TESTS),
 )
 def crm_kpi_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig, warehouse: DuckDBResource
@@ -85,6 +91,9 @@ def crm_kpi_dbt_models(
         write_run_context(con, pipeline.as_of_date, objects_not_exported(con))
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
     args = ["build", "--exclude-resource-type", "unit_test"]
+    # Given here too: a subset run (one model from the UI) replaces the decorator's selection, and
+    # dbt would bring these tests back with the models they are attached to.
+    args += ["--exclude", " ".join(MART_SUITE_TESTS)]
     if pipeline.load_mode == "replace":
         # A full export may have dropped records; only a full refresh removes them from the
         # incremental facts. A merge keeps everything else, so the facts update incrementally.
