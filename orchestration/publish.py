@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from data_quality.sql import quote_ident
+from data_quality.sql import quote_ident, sql_string
 from orchestration.settings import duckdb_settings
 
 TEMP_GLOB = ".crm_kpis.*.tmp.duckdb*"
@@ -34,10 +34,6 @@ class PublishEntry:
     run_id: str
     source_row_counts: dict[str, int]
     check_summary: dict[str, int]
-
-
-def sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _fsync(path: Path) -> None:

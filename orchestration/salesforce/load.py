@@ -29,6 +29,7 @@ from orchestration.salesforce.objects import NAME_PARTS, Field, SObject, snake_c
 from orchestration.salesforce.reader import FileRead, is_parquet, read_into, record_lines
 
 RAW_SCHEMA = "raw"
+LOADING_PREFIX = "_loading_"  # raw._loading_<table>: a load's typed records, until they take over
 LoadMode = Literal["replace", "merge"]
 
 
@@ -170,7 +171,13 @@ def _to_report(obj: SObject, present) -> str:
     return " or ".join(["_parse_error is not null", *empty])
 
 
-def _locate(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead, to_report: str) -> None:
+def _drop_source(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what `read_into` made of the file: a view over a Parquet file, a table of a CSV's text."""
+    is_view = con.execute("select count(*) from duckdb_views() where view_name = '_src' and temporary").fetchall()[0][0]
+    con.execute(f"drop {'view' if is_view else 'table'} if exists _src")
+
+
+def _locate(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead, batch: str, to_report: str) -> None:
     """Set `_source_location` (the file and the line of a CSV record, or the row of a Parquet one)
     on the records `to_report` selects, and prefix their value errors with it.
 
@@ -178,25 +185,26 @@ def _locate(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead, to_
     which a clean load need not pay for."""
     where = {"file": path.name}
     if is_parquet(path):
-        con.execute(f"update _batch set _source_location = $file || ' row ' || _row_number where {to_report}", where)
+        con.execute(f"update {batch} set _source_location = $file || ' row ' || _row_number where {to_report}", where)
     else:
         lines = record_lines(con, "_src", file_read.rejected)
         try:
-            con.execute(f"update _batch set _source_location = $file || ' line ' || lines.line "
-                        f"from {lines} as lines where lines.record = _batch._row_number and ({to_report})", where)
+            con.execute(f"update {batch} as batch set _source_location = $file || ' line ' || lines.line "
+                        f"from {lines} as lines where lines.record = batch._row_number and ({to_report})", where)
         finally:
             con.execute(f"drop table if exists {lines}")
-    con.execute("update _batch set _parse_error = _source_location || ': ' || _parse_error where _parse_error is not null")
+    con.execute(f"update {batch} set _parse_error = _source_location || ': ' || _parse_error where _parse_error is not null")
 
 
-def _add_rejected(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead, loaded_at: dt.datetime) -> None:
+def _add_rejected(con: duckdb.DuckDBPyConnection, path: Path, file_read: FileRead, batch: str,
+                  loaded_at: dt.datetime) -> None:
     """Records the reader rejected join the batch as rows of NULL fields whose `_parse_error` holds
     their line, the reason and their text: the quality gate quarantines them and counts them."""
     rejected = pd.DataFrame([vars(r) for r in file_read.rejected], columns=["line", "reason", "text"])
     con.register("_rejected", rejected)
     try:
         con.execute(
-            """insert into _batch by name
+            f"""insert into {batch} by name
                select $loaded_at::timestamp as _loaded_at,
                       (select count(*) from _src) + row_number() over (order by line) as _row_number,
                       $file || ' line ' || line as _source_location,
@@ -241,48 +249,51 @@ def load_object(
         rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
         return LoadResult(obj.table, rows, None)
 
-    with utf8_readable(path) as source:
-        file_read = read_into(con, path, source, "_src")
+    # The typed records are written once, into a table beside the target that then takes its name
+    # (a full export) or is merged into it (a batch of changes): no copy of the whole object.
+    batch = f"{RAW_SCHEMA}.{quote_ident(LOADING_PREFIX + obj.table)}"
     try:
-        by_key, composed, missing, extras = _column_plan(obj, path, file_read.columns)
-        selects = [
-            f"{_parse_expr(f, *by_key[f.column])} as {quote_ident(f.column)}"
-            if f.column in by_key
-            else f"{composed[f.column]} as {quote_ident(f.column)}"
-            if f.column in composed
-            else f"null::{f.duckdb_type} as {quote_ident(f.column)}"
-            for f in obj.fields
-        ]
-        selects += [f"{quote_ident(src)} as {quote_ident(key)}" for key, (src, _) in extras]
-        selects.append("$loaded_at::timestamp as _loaded_at")
-        # The record's position among the records read (1 = the first); rejected records follow.
-        selects.append("rowid + 1 as _row_number")
-        errors, params = _value_errors(obj, by_key)
-        selects.append(f"{errors} as _parse_error")
-        selects.append("null::varchar as _source_location")
-        con.execute(f"create or replace temp table _batch as select {', '.join(selects)} from _src",
-                    {"loaded_at": loaded_at, **params})
+        with utf8_readable(path) as source:
+            file_read = read_into(con, path, source, "_src")
+            by_key, composed, missing, extras = _column_plan(obj, path, file_read.columns)
+            selects = [
+                f"{_parse_expr(f, *by_key[f.column])} as {quote_ident(f.column)}"
+                if f.column in by_key
+                else f"{composed[f.column]} as {quote_ident(f.column)}"
+                if f.column in composed
+                else f"null::{f.duckdb_type} as {quote_ident(f.column)}"
+                for f in obj.fields
+            ]
+            selects += [f"{quote_ident(src)} as {quote_ident(key)}" for key, (src, _) in extras]
+            selects.append("$loaded_at::timestamp as _loaded_at")
+            # The record's position among the records read (1 = the first); rejected records follow.
+            selects.append(f"{file_read.row_number} as _row_number")
+            errors, params = _value_errors(obj, by_key)
+            selects.append(f"{errors} as _parse_error")
+            selects.append("null::varchar as _source_location")
+            con.execute(f"create or replace table {batch} as select {', '.join(selects)} from _src",
+                        {"loaded_at": loaded_at, **params})
         to_report = _to_report(obj, by_key.keys() | composed.keys())
-        if con.execute(f"select count(*) from _batch where {to_report}").fetchall()[0][0]:
-            _locate(con, path, file_read, to_report)
+        if con.execute(f"select count(*) from {batch} where {to_report}").fetchall()[0][0]:
+            _locate(con, path, file_read, batch, to_report)
         if file_read.rejected:
-            _add_rejected(con, path, file_read, loaded_at)
-        unparsed = con.execute("select count(*) from _batch where _parse_error is not null").fetchall()[0][0]
+            _add_rejected(con, path, file_read, batch, loaded_at)
+        unparsed = con.execute(f"select count(*) from {batch} where _parse_error is not null").fetchall()[0][0]
         counts = None
         con.execute("begin transaction")
         try:
             if mode == "merge" and exists:
-                counts = merge_into(con, target, "_batch")
+                counts = merge_into(con, target, batch)
             else:
-                replace_table(con, target, "_batch")
+                replace_table(con, RAW_SCHEMA, obj.table, LOADING_PREFIX + obj.table)
             rows = con.execute(f"select count(*) from {target}").fetchall()[0][0]
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
     finally:
-        con.execute("drop table if exists _src")
-        con.execute("drop table if exists _batch")
+        _drop_source(con)
+        con.execute(f"drop table if exists {batch}")
     return LoadResult(
         obj.table,
         rows,

@@ -25,8 +25,11 @@ class MergeCounts:
     unchanged: int  # batch records not newer than the version already in raw
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, target: str, batch: str) -> None:
-    con.execute(f"create or replace table {target} as select * from {batch} order by _row_number")
+def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, batch: str) -> None:
+    """The table `schema.batch` becomes `schema.table`, renamed rather than copied (a big object's
+    records are written once); the caller holds the transaction."""
+    con.execute(f"drop table if exists {quote_ident(schema)}.{quote_ident(table)}")
+    con.execute(f"alter table {quote_ident(schema)}.{quote_ident(batch)} rename to {quote_ident(table)}")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:

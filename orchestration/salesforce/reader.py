@@ -18,11 +18,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from data_quality.sql import quote_ident
+from data_quality.sql import quote_ident, sql_string
 from orchestration.salesforce.encoding import CHUNK, open_bytes
 from orchestration.salesforce.export import ExportError
 
 REJECTS, REJECTS_SCAN = "_rejects", "_rejects_scan"
+PARQUET_ROW = "file_row_number"  # DuckDB's 0-based row of a Parquet file
 KEPT_TEXT = 10_000  # DuckDB's reject store keeps this much of a rejected record's text
 EMPTY = "(empty)"  # how sniff_csv reports a quote or escape it did not see in its sample
 
@@ -48,6 +49,8 @@ class Rejected:
 class FileRead:
     columns: list[tuple[str, str]]  # the file's columns and their types, in file order
     rejected: list[Rejected]
+    # SQL for a record's position among the records read (1 = the first), over the read's table
+    row_number: str = "rowid + 1"
 
 
 def is_parquet(path: Path) -> bool:
@@ -147,19 +150,26 @@ def _collect_rejects(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -
 
 
 def read_into(con: duckdb.DuckDBPyConnection, path: Path, source: Path, table: str) -> FileRead:
-    """Read `source` (the file at `path`, or its UTF-8 copy) into the temporary `table`: every CSV
-    value as text, for our casts to type; a Parquet file as typed. Messages name `path`."""
+    """Read `source` (the file at `path`, or its UTF-8 copy) as the temporary `table`: every CSV
+    value as text, for our casts to type, read into a table; a Parquet file, typed, as a view over
+    the file (read once, by whatever selects from it: `source` must outlive that). Messages name `path`."""
     if path.stat().st_size == 0:
         raise ExportError(f"{path}: the file is empty (0 bytes; an export file has at least its header row)")
     if is_parquet(path):
         try:
-            con.execute(f"create or replace temp table {table} as select * from read_parquet($path)",
-                        {"path": str(source)})
+            # A view, not a copy: the loader's one pass reads the file, and its rows keep their order
+            con.execute(f"create or replace temp view {table} as "
+                        f"select * from read_parquet({sql_string(str(source))}, file_row_number = true)")
+            columns = [column for column in _describe(con, table) if column[0] != PARQUET_ROW]
         except duckdb.Error as exc:
             raise read_error(path, exc) from None
-        return FileRead(_describe(con, table), [])
+        return FileRead(columns, [], row_number=f"{PARQUET_ROW} + 1")
     dialect = sniff_dialect(con, path, source)
+    keeps_order = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
     try:
+        # The records in file order, so that a record's rowid is its place in the file (its line is
+        # worked out from it); the warehouse's connections otherwise let DuckDB write in any order.
+        con.execute("set preserve_insertion_order = true")
         con.execute(
             f"""create or replace temp table {table} as select * from read_csv(
                     $path, header = true, auto_detect = false, columns = $columns,
@@ -172,6 +182,7 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, source: Path, table: s
     except duckdb.Error as exc:
         raise read_error(path, exc) from None
     finally:
+        con.execute(f"set preserve_insertion_order = {'true' if keeps_order else 'false'}")
         con.execute(f"drop table if exists {REJECTS}")
         con.execute(f"drop table if exists {REJECTS_SCAN}")
     return FileRead(_describe(con, table), rejected)
