@@ -32,7 +32,7 @@ class MartSuite:
     def query(self, schema: str) -> str:
         """The mart's rows, numbered, with a `_months_after_previous__<column>` helper per month column."""
         table = f"{quote_ident(schema)}.{quote_ident(self.model)}"
-        query = f"select *, row_number() over () as {ROW_KEY} from {table}"
+        query = f"select *, rowid + 1 as {ROW_KEY} from {table}"  # a table's rowid numbers its rows, at no cost
         for column in self.month_columns:
             col, helper = quote_ident(column), quote_ident(_gap_helper(column))
             query = (
