@@ -1,6 +1,9 @@
 {#- Every recorded state of every live opportunity, with the interval it held: stage, amount
     (also in the corporate currency), probability and close date as OpportunityHistory wrote them.
-    Joining a date into these intervals gives the pipeline as it stood on that date. -#}
+    Joining a date into these intervals gives the pipeline as it stood on that date. A table: two
+    models read it, and its test would compute it again as a view. -#}
+{{ config(materialized='table') }}
+
 with
 
 history as (

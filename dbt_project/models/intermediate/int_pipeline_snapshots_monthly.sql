@@ -1,7 +1,9 @@
 {#- The open pipeline per owner as it stood at two moments of each month, rebuilt from the
     opportunity history: at the end of the month (or the end of the as-of day for the current
     month), and at the start of the month for the deals then expected to close in it (the
-    numerator of pipeline coverage). -#}
+    numerator of pipeline coverage). A table: its tests would compute it again, each, as a view. -#}
+{{ config(materialized='table') }}
+
 with
 
 states as (

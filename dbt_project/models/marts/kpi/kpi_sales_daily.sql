@@ -1,5 +1,8 @@
 {#- The day-to-day signals by calendar day, per rep, team and company: the leading indicators a
     sales leader watches within the month, and the day's bookings. -#}
+{%- set daily_measures = ['activities', 'calls', 'emails_logged', 'meetings', 'social_touches', 'emails_sent',
+                          'leads_created', 'opportunities_created', 'opportunities_won',
+                          'opportunities_lost', 'bookings_amount'] -%}
 with
 
 events as (
@@ -14,28 +17,64 @@ owners as (
 
 ),
 
+owner_days as (
+
+    -- per owner first: the rep, team and company rows then group days, not events
+    select
+        event_date,
+        owner_id,
+        {%- for measure in daily_measures %}
+        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from events
+    -- quotas are monthly targets, not events of a day
+    where event_source <> 'quota'
+    group by event_date, owner_id
+
+),
+
 event_rows as (
 
-    select events.*, coalesce(owners.team_id, events.owner_id) as team_id
-    from events
-    left join owners on owners.user_id = events.owner_id
-    -- quotas are monthly targets, not events of a day
-    where events.event_source <> 'quota'
+    select owner_days.*, coalesce(owners.team_id, owner_days.owner_id) as team_id
+    from owner_days
+    left join owners on owners.user_id = owner_days.owner_id
 
 ),
 
 kpis as (
 
+    -- the rep rows are the owner-days themselves; the team and company rows sum them (one hash
+    -- aggregation each, where grouping sets would group the owner-days again)
     select
         event_date as date_day,
-        {{ entity_columns() }},
-        {%- for measure in ['activities', 'calls', 'emails_logged', 'meetings', 'social_touches', 'emails_sent',
-                            'leads_created', 'opportunities_created', 'opportunities_won',
-                            'opportunities_lost', 'bookings_amount'] %}
+        'rep' as entity_type,
+        coalesce(owner_id, '(unassigned)') as entity_id,
+        {{ daily_measures | join(', ') }}
+    from event_rows
+
+    union all
+
+    select
+        event_date as date_day,
+        'team' as entity_type,
+        coalesce(team_id, '(unassigned)') as entity_id,
+        {%- for measure in daily_measures %}
         {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
         {%- endfor %}
     from event_rows
-    group by {{ entity_grouping_sets('event_date') }}
+    group by event_date, team_id
+
+    union all
+
+    select
+        event_date as date_day,
+        'company' as entity_type,
+        'company' as entity_id,
+        {%- for measure in daily_measures %}
+        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from event_rows
+    group by event_date
 
 ),
 

@@ -2,9 +2,9 @@
     (the owner's manager) and for the company (entity_type / entity_id). -#}
 with
 
-events as (
+monthly as (
 
-    select * from {{ ref('int_sales_events') }}
+    select * from {{ ref('int_sales_monthly') }}
 
 ),
 
@@ -22,9 +22,9 @@ owners as (
 
 event_rows as (
 
-    select events.*, coalesce(owners.team_id, events.owner_id) as team_id
-    from events
-    left join owners on owners.user_id = events.owner_id
+    select monthly.*, coalesce(owners.team_id, monthly.owner_id) as team_id
+    from monthly
+    left join owners on owners.user_id = monthly.owner_id
 
 ),
 

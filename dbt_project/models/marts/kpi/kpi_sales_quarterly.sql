@@ -2,9 +2,9 @@
     var), per rep, team and company. Ratios are recomputed from the quarter's totals. -#}
 with
 
-events as (
+monthly as (
 
-    select * from {{ ref('int_sales_events') }}
+    select * from {{ ref('int_sales_monthly') }}
 
 ),
 
@@ -23,12 +23,13 @@ calendar as (
 event_rows as (
 
     select
-        events.*,
+        monthly.*,
         calendar.fiscal_quarter_start as quarter,
-        coalesce(owners.team_id, events.owner_id) as team_id
-    from events
-    inner join calendar on calendar.date_day = events.event_date
-    left join owners on owners.user_id = events.owner_id
+        coalesce(owners.team_id, monthly.owner_id) as team_id
+    from monthly
+    -- a fiscal quarter is three whole months: the quarter of a month's first day is the month's
+    inner join calendar on calendar.date_day = monthly.event_month
+    left join owners on owners.user_id = monthly.owner_id
 
 ),
 
