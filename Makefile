@@ -27,10 +27,11 @@ $(INSTALLED): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
-## manifest: dbt's manifest, prepared once here so Dagster never parses the project on import
+## manifest: dbt's manifest, prepared once here so Dagster never parses the project on import;
+## parsed as the pipeline's dbt runs (orchestration/dbt_child.py), so every run keeps the parse
 manifest: $(MANIFEST)
-$(MANIFEST): $(INSTALLED) $(DBT_SOURCES) $(KPI_DOCS)
-	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+$(MANIFEST): $(INSTALLED) $(DBT_SOURCES) $(KPI_DOCS) dbt_project/profiles.yml
+	$(BIN)/crm-kpi-dbt parse --profiles-dir $(CURDIR)/dbt_project --quiet
 	@touch $@
 
 # The KPI doc blocks are generated from the catalog seed (and committed, so dbt also works alone).

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from orchestration.cli_sources import export_folder_for_run, mapped_export_for_run
-from orchestration.settings import duckdb_settings, parse_as_of, state_paths
+from orchestration.settings import dbt_threads, duckdb_settings, parse_as_of, state_paths
 
 EXIT_HELD_BACK = 1  # the run finished but nothing was published
 EXIT_BAD_INPUT = 2  # the command could not start (bad argument, missing folder)
@@ -63,7 +63,8 @@ def _run(args: argparse.Namespace) -> int:
     paths = state_paths(args.home)
     as_of = parse_as_of(args.as_of)
     try:
-        duckdb_settings(paths.home)  # a setting DuckDB refuses, said once before anything runs
+        duckdb_settings(paths.home)  # a setting DuckDB or dbt refuses, said once before anything runs
+        dbt_threads(0)
     except ValueError as exc:
         print(f"crm-kpi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -21,12 +21,14 @@ def _settings(con) -> tuple[str, int, str]:
                        "current_setting('temp_directory')").fetchone()
 
 
-def test_the_settings_default_to_4gb_every_core_and_a_folder_in_the_state_directory(tmp_path, monkeypatch):
+def test_the_settings_default_to_4gb_every_core_a_folder_in_the_state_directory_and_any_row_order(
+        tmp_path, monkeypatch):
     monkeypatch.delenv("CRM_KPI_DUCKDB_MEMORY_LIMIT", raising=False)
     monkeypatch.delenv("CRM_KPI_DUCKDB_THREADS", raising=False)
     monkeypatch.setattr("os.cpu_count", lambda: 6)
     assert duckdb_settings(tmp_path) == {"memory_limit": "4GB", "threads": "6",
-                                         "temp_directory": str(tmp_path / "duckdb_tmp")}
+                                         "temp_directory": str(tmp_path / "duckdb_tmp"),
+                                         "preserve_insertion_order": "false"}
 
 
 def test_a_step_connection_has_the_limits_set_in_the_environment(tmp_path, monkeypatch):
@@ -95,3 +97,21 @@ def test_a_step_that_needs_more_than_the_memory_limit_spills_into_the_state_dire
         spill_dir_existed = (tmp_path / "duckdb_tmp").is_dir()  # DuckDB removes it when it closes
     assert found == (2_000_000, 0)
     assert spilled > 0 and spill_dir_existed
+
+
+def test_dbt_builds_one_model_at_a_time_on_a_large_org_and_two_on_a_small_one(monkeypatch):
+    from orchestration.settings import LARGE_ORG_ROWS, dbt_threads
+
+    monkeypatch.delenv("CRM_KPI_DBT_THREADS", raising=False)
+    assert (dbt_threads(LARGE_ORG_ROWS + 1), dbt_threads(LARGE_ORG_ROWS)) == ("1", "2")
+    monkeypatch.setenv("CRM_KPI_DBT_THREADS", "4")
+    assert dbt_threads(LARGE_ORG_ROWS + 1) == "4"
+
+
+def test_a_dbt_thread_count_that_is_no_whole_number_stops_the_run_before_it_starts(tmp_path, monkeypatch, capsys):
+    from orchestration.cli import EXIT_BAD_INPUT, main
+
+    monkeypatch.setenv("CRM_KPI_DBT_THREADS", "many")
+    assert main(["run", "--home", str(tmp_path / "home")]) == EXIT_BAD_INPUT
+    assert "CRM_KPI_DBT_THREADS='many' is not a whole number" in capsys.readouterr().err
+    assert not (tmp_path / "home").exists()

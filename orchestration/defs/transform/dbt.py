@@ -19,7 +19,7 @@ from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.dbt_child import PARENT_ENV, stop
 from orchestration.dbt_manifest import load_manifest
 from orchestration.resources import PipelineConfig
-from orchestration.settings import DBT_PROJECT_DIR, duckdb_settings
+from orchestration.settings import DBT_PROJECT_DIR, dbt_threads, duckdb_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -97,8 +97,10 @@ def crm_kpi_dbt_models(
     os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
     with warehouse.get_connection() as con:  # closed before dbt opens the file: one writer at a time
         write_run_context(con, pipeline.as_of_date, objects_not_exported(con))
+        raw_rows = con.execute("select coalesce(sum(estimated_size), 0) from duckdb_tables() "
+                               "where schema_name = 'raw'").fetchall()[0][0]
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    args = ["build", "--exclude-resource-type", "unit_test", "--threads", dbt_threads(raw_rows)]
     # Left out of full and subset runs alike: dbt would bring them back with their models.
     args += ["--exclude", " ".join(sorted(MART_SUITE_TESTS))]
     if pipeline.load_mode == "replace":
