@@ -1,8 +1,10 @@
-"""What the dbt manifest says the pipeline publishes."""
+"""What the dbt manifest says: what the pipeline publishes, and how to select its nodes."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,3 +29,25 @@ def published_relations(manifest_path: Path) -> list[tuple[str, str]]:
         elif node["resource_type"] == "seed" and node["name"] in PUBLISHED_SEEDS:
             relations.add((schema, node["name"]))
     return sorted(relations)
+
+
+def selectors_for(manifest: dict, names: set[str] | frozenset[str]) -> list[str]:
+    """dbt node selectors that select exactly the nodes named `names`: one `<common prefix>*` per
+    model and test kind where that prefix names no other node, the bare name otherwise. dbt tries
+    each selector against every node, several times a build: 269 bare names cost a run about
+    two seconds before its first model, a few dozen prefixes a fraction of that."""
+    leaves = {node["name"] for node in [*manifest["nodes"].values(), *manifest.get("unit_tests", {}).values()]}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "test" and node["name"] in names:
+            kind = node.get("test_metadata", {}).get("name", "")
+            groups.setdefault((kind, node.get("attached_node") or ""), []).append(node["name"])
+    selectors = []
+    for group in groups.values():
+        pattern = os.path.commonprefix(group) + "*"
+        # a bare wildcard is matched against each node's name (dbt's is_selected_node)
+        if len(group) > 1 and {leaf for leaf in leaves if fnmatch.fnmatchcase(leaf, pattern)} == set(group):
+            selectors.append(pattern)
+        else:
+            selectors.extend(group)
+    return sorted(selectors)

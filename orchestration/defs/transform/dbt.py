@@ -17,7 +17,7 @@ from dagster_duckdb import DuckDBResource
 from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.dbt_child import PARENT_ENV, stop
-from orchestration.dbt_manifest import load_manifest
+from orchestration.dbt_manifest import load_manifest, selectors_for
 from orchestration.resources import PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads, duckdb_settings
 
@@ -27,7 +27,9 @@ if not dbt_project.manifest_path.exists():
     raise FileNotFoundError(
         f"{dbt_project.manifest_path} is missing: run `make manifest` (dbt parse) first"
     )
-MART_SUITE_TESTS = frozenset(dbt_tests_in_mart_suites(load_manifest(dbt_project.manifest_path)))
+_manifest = load_manifest(dbt_project.manifest_path)
+MART_SUITE_TESTS = frozenset(dbt_tests_in_mart_suites(_manifest))
+MART_SUITE_SELECTORS = selectors_for(_manifest, MART_SUITE_TESTS)
 
 
 def write_run_context(con, as_of: dt.date, not_exported: list[str]) -> None:
@@ -102,7 +104,7 @@ def crm_kpi_dbt_models(
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
     args = ["build", "--exclude-resource-type", "unit_test", "--threads", dbt_threads(raw_rows)]
     # Left out of full and subset runs alike: dbt would bring them back with their models.
-    args += ["--exclude", " ".join(sorted(MART_SUITE_TESTS))]
+    args += ["--exclude", " ".join(MART_SUITE_SELECTORS)]
     if pipeline.load_mode == "replace":
         # A full export may have dropped records; only a full refresh removes them from the
         # incremental facts. A merge keeps everything else, so the facts update incrementally.
