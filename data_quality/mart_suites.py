@@ -19,6 +19,7 @@ from data_quality.outcomes import SuiteOutcome
 from data_quality.sql import quote_ident
 
 MART_PREFIX = "kpi_"
+MARTS_DATABASE = "marts"  # where dbt builds the marts (dbt_project.yml)
 ROW_KEY = "_row_number"
 
 
@@ -97,7 +98,7 @@ def mart_models(manifest: dict) -> list[str]:
     """The KPI marts: every model in the `marts` schema named `kpi_*`."""
     return sorted(
         node["name"] for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"].get("schema") == "marts"
+        if node["resource_type"] == "model" and node["config"].get("database") == MARTS_DATABASE
         and node["name"].startswith(MART_PREFIX)
     )
 

@@ -10,6 +10,15 @@ from pathlib import Path
 
 # Seeds BI users need beside the marts: what each KPI means.
 PUBLISHED_SEEDS = ("kpi_catalog",)
+MARTS = "marts"  # the database the marts are built in (dbt_project.yml), and the layer's name
+
+
+def layer(node: dict) -> str:
+    """The layer a dbt node is built in, as the pipeline names it (and keys its asset): `marts`
+    for the models of the marts database, else the node's schema (`staging`, `config`, ...)."""
+    if node["config"].get("database") == MARTS:
+        return MARTS
+    return node["config"].get("schema") or "main"
 
 
 @lru_cache(maxsize=4)
@@ -19,15 +28,13 @@ def load_manifest(manifest_path: Path) -> dict:
 
 
 def published_relations(manifest_path: Path) -> list[tuple[str, str]]:
-    """(schema, name) of every mart model and published seed, sorted: the tables BI tools read."""
+    """(layer, name) of every mart model and published seed, sorted: the tables BI tools read."""
     manifest = load_manifest(manifest_path)
     relations = set()
     for node in manifest["nodes"].values():
-        schema = node["config"].get("schema")
-        if node["resource_type"] == "model" and schema == "marts":
-            relations.add((schema, node["name"]))
-        elif node["resource_type"] == "seed" and node["name"] in PUBLISHED_SEEDS:
-            relations.add((schema, node["name"]))
+        if (node["resource_type"] == "model" and layer(node) == MARTS) or \
+                (node["resource_type"] == "seed" and node["name"] in PUBLISHED_SEEDS):
+            relations.add((layer(node), node["name"]))
     return sorted(relations)
 
 

@@ -1,7 +1,8 @@
 """Publishing the audited marts for BI tools: a DuckDB file and a Parquet folder, swapped in whole.
 
 DuckDB allows one writer or many readers per file, so BI tools never open the working warehouse.
-Each publish builds everything new beside the old files, then swaps it in: the DuckDB file by an
+dbt builds the marts in a database of their own (`marts.duckdb`), so the published file starts as a
+copy of it. Each publish builds everything new beside the old files, then swaps it in: the DuckDB file by an
 atomic rename, the Parquet folder by atomically repointing the `parquet` symlink at a new version
 folder. A reader sees the old snapshot or the new one, never a half-written one, and a publish that
 fails before the swap leaves the last good files exactly as they were.
@@ -20,6 +21,8 @@ import duckdb
 
 from data_quality.sql import quote_ident, sql_string
 from orchestration.settings import duckdb_settings
+from orchestration.warehouse import MARTS_ALIAS as MARTS
+from orchestration.warehouse import marts_path
 
 TEMP_GLOB = ".crm_kpis.*.tmp.duckdb*"
 PUBLISH_LOG = "_publish_log"
@@ -79,6 +82,17 @@ def _copy_publish_log(con: duckdb.DuckDBPyConnection, previous: Path, entry: Pub
     )
 
 
+def _copy_marts(marts: Path, copy: Path, settings: dict[str, str]) -> None:
+    """Copy the marts database to `copy` (an empty database when dbt has built none), its
+    write-ahead log checkpointed first so that the file alone is the whole database."""
+    if not marts.exists():
+        duckdb.connect(str(copy)).close()
+        return
+    with duckdb.connect(str(marts), config=settings) as con:
+        con.execute("checkpoint")
+    shutil.copyfile(marts, copy)
+
+
 def _swap_symlink(link: Path, target_name: str) -> None:
     temp_link = link.parent / f".{link.name}.{target_name}.link"
     temp_link.unlink(missing_ok=True)
@@ -93,23 +107,36 @@ def publish_tables(
     run_id: str,
     entry: PublishEntry | None = None,
 ) -> dict[str, int]:
-    """Publish `tables` ((schema, name) pairs) of `warehouse` as `target` (a DuckDB file with the
-    tables in its default schema, plus `_publish_log` when `entry` is given) and as one Parquet
-    file per table under `<target dir>/parquet/`. Returns the row count of each table."""
+    """Publish `tables` ((layer, name) pairs: `marts` for a table of the marts database beside
+    `warehouse`, else a schema of `warehouse`) as `target` (a DuckDB file with the tables in its
+    default schema, plus `_publish_log` when `entry` is given) and as one Parquet file per table
+    under `<target dir>/parquet/`. Returns the row count of each table.
+
+    The marts database is copied whole, then what it holds beyond `tables` is dropped and the
+    other tables are copied in: the marts, which are most of the rows, are not written again."""
     published_dir = target.parent
     published_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(published_dir)
     temp_db = published_dir / f".crm_kpis.{run_id}.tmp.duckdb"
     temp_parquet = published_dir / f".parquet.{run_id}.tmp"
     version = f"parquet-{run_id}"
+    settings = duckdb_settings(Path(warehouse).parent)
     counts: dict[str, int] = {}
     try:
         temp_parquet.mkdir()
-        with duckdb.connect(str(temp_db), config=duckdb_settings(Path(warehouse).parent)) as con:
+        _copy_marts(marts_path(warehouse), temp_db, settings)
+        with duckdb.connect(str(temp_db), config=settings) as con:
+            marts = {name for layer, name in tables if layer == MARTS}
+            for kind, name in con.execute("select 'table', table_name from duckdb_tables() where schema_name = 'main' "
+                                          "union all select 'view', view_name from duckdb_views() "
+                                          "where schema_name = 'main' and not internal").fetchall():
+                if name not in marts:  # a model's leftover of a failed dbt run, say
+                    con.execute(f"drop {kind} main.{quote_ident(name)}")
             con.execute(f"attach {sql_string(str(warehouse))} as warehouse (read_only)")
-            for schema, name in tables:
+            for layer, name in tables:
                 table = f"main.{quote_ident(name)}"
-                con.execute(f"create table {table} as select * from warehouse.{quote_ident(schema)}.{quote_ident(name)}")
+                if layer != MARTS:
+                    con.execute(f"create table {table} as select * from warehouse.{quote_ident(layer)}.{quote_ident(name)}")
                 counts[name] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
                 parquet_file = sql_string(str(temp_parquet / f"{name}.parquet"))
                 con.execute(f"copy {table} to {parquet_file} (format parquet)")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+MARTS_FILE = "marts.duckdb"  # as profiles.yml names it
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ class StatePaths:
     def warehouse(self) -> Path:
         """The working warehouse: only the pipeline opens it, and it may be mid-build at any time."""
         return self.home / "warehouse.duckdb"
+
+    @property
+    def marts(self) -> Path:
+        """The database dbt builds the marts in (profiles.yml attaches it to the warehouse as
+        `marts`); publishing copies it whole."""
+        return self.home / MARTS_FILE
 
     @property
     def published_dir(self) -> Path:

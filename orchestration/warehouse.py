@@ -11,6 +11,9 @@ failing. Here the two are told apart, in one place:
   DuckDB cannot read) never clears: `WarehouseDamaged` at once;
 - anything else (a full disk, say) is raised as DuckDB raised it, for the caller to report.
 
+The marts dbt builds live in a database of their own beside the warehouse (`marts.duckdb`,
+attached as `marts` to every connection), and are judged the same way.
+
 `check_at_run_start` opens the warehouse once before a run's steps launch: a full export (which
 rebuilds the warehouse anyway) moves a damaged file aside, a merge (which needs the loaded data)
 stops on it. The Dagster resource (`orchestration.resources.WarehouseResource`) opens every
@@ -28,6 +31,10 @@ from pathlib import Path
 
 import duckdb
 
+from data_quality.sql import sql_string
+from orchestration.settings import MARTS_FILE
+
+MARTS_ALIAS = "marts"  # as profiles.yml attaches the marts database
 # As dagster-duckdb waits for a lock: 0.1 s doubling, ten retries (about 100 s in all).
 LOCK_RETRY_DELAYS = tuple(0.1 * 2**attempt for attempt in range(10))
 
@@ -87,16 +94,18 @@ def classify(exc: BaseException) -> str | None:
     return None
 
 
-def open_warehouse(
-    path: str | os.PathLike, *, read_only: bool = False, config: dict | None = None,
-    lock_retry_delays: Iterable[float] = LOCK_RETRY_DELAYS,
-) -> duckdb.DuckDBPyConnection:
-    """A connection to the DuckDB file at `path`: a lock held elsewhere is waited for (then
+def marts_path(warehouse: str | os.PathLike) -> Path:
+    """The database dbt builds the marts in, beside the warehouse (profiles.yml attaches it as
+    `marts`, so `marts.<table>` names a mart in either)."""
+    return Path(warehouse).with_name(MARTS_FILE)
+
+
+def _opened(path: Path, action, delays):
+    """`action()`, which opens the DuckDB file at `path`: a lock held elsewhere is waited for (then
     `WarehouseLocked`), a damaged file raises `WarehouseDamaged` at once."""
-    delays = iter(lock_retry_delays)
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config or {})
+            return action()
         except duckdb.Error as exc:
             kind = classify(exc)
             if kind == "locked":
@@ -104,10 +113,31 @@ def open_warehouse(
                 if delay is not None:
                     time.sleep(delay)
                     continue
-                raise WarehouseLocked(Path(path), _reason(exc).split("Conflicting lock is held in ")[-1]) from None
+                raise WarehouseLocked(path, _reason(exc).split("Conflicting lock is held in ")[-1]) from None
             if kind == "damaged":
-                raise WarehouseDamaged(Path(path), _reason(exc)) from None
+                raise WarehouseDamaged(path, _reason(exc)) from None
             raise
+
+
+def open_warehouse(
+    path: str | os.PathLike, *, read_only: bool = False, config: dict | None = None,
+    lock_retry_delays: Iterable[float] = LOCK_RETRY_DELAYS,
+) -> duckdb.DuckDBPyConnection:
+    """A connection to the DuckDB warehouse at `path`, with the marts database beside it attached
+    as `marts` (read-only ones only once dbt has built it). A lock held elsewhere on either file is
+    waited for (then `WarehouseLocked`), a damaged one raises `WarehouseDamaged` naming it, at once."""
+    delays = iter(lock_retry_delays)
+    con = _opened(Path(path), lambda: duckdb.connect(str(path), read_only=read_only, config=config or {}), delays)
+    marts = marts_path(path)
+    if read_only and not marts.exists():
+        return con
+    attach = f"attach if not exists {sql_string(str(marts))} as {MARTS_ALIAS}" + (" (read_only)" if read_only else "")
+    try:
+        _opened(marts, lambda: con.execute(attach), delays)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 @dataclass(frozen=True)
@@ -131,31 +161,34 @@ def merge_needs_warehouse(exc: WarehouseDamaged) -> str:
 
 
 def check_at_run_start(path: Path, rebuilds: bool, now: dt.datetime | None = None) -> MovedAside | None:
-    """Open the warehouse once, as every step will, before a run's steps launch.
+    """Open the warehouse and the marts beside it once, as every step will, before a run's steps launch.
 
     A damaged file raises `WarehouseDamaged` when the run needs its data (`rebuilds` false: a
-    merge); when the run rebuilds the warehouse anyway (a full export) the file is moved aside
-    instead (`MovedAside` says where). A lock held elsewhere is waited for, then raises
-    `WarehouseLocked`; anything else (a full disk) is raised as DuckDB raised it. No warehouse yet
-    is fine."""
-    if not path.exists() and not path.is_symlink():
-        return None
-    try:
-        with open_warehouse(path) as con:
-            con.execute("select count(*) from duckdb_tables()").fetchall()  # the catalog reads
-        return None
-    except WarehouseDamaged as exc:
-        damaged = exc
-    except duckdb.Error as exc:
-        if classify(exc) != "damaged":
-            raise
-        damaged = WarehouseDamaged(path, _reason(exc))  # the header read, the catalog did not
-    if not rebuilds:
-        raise damaged
-    try:
-        return MovedAside(path, move_aside(path, now), damaged.reason)
-    except OSError as exc:
-        raise WarehouseDamaged(path, f"{damaged.reason}; moving it aside failed: {exc.strerror or exc}") from None
+    merge); when the run rebuilds it anyway (a full export) the file is moved aside instead
+    (`MovedAside` says where; the marts', should both be). A lock held elsewhere is waited
+    for, then raises `WarehouseLocked`; anything else (a full disk) is raised as DuckDB raised it.
+    No warehouse yet is fine."""
+    moved = None
+    for file in (Path(path), marts_path(path)):
+        if not file.exists() and not file.is_symlink():
+            continue
+        try:
+            with _opened(file, lambda file=file: duckdb.connect(str(file)), iter(LOCK_RETRY_DELAYS)) as con:
+                con.execute("select count(*) from duckdb_tables()").fetchall()  # the catalog reads
+            continue
+        except WarehouseDamaged as exc:
+            damaged = exc
+        except duckdb.Error as exc:
+            if classify(exc) != "damaged":
+                raise
+            damaged = WarehouseDamaged(file, _reason(exc))  # the header read, the catalog did not
+        if not rebuilds:
+            raise damaged
+        try:
+            moved = MovedAside(file, move_aside(file, now), damaged.reason)
+        except OSError as exc:
+            raise WarehouseDamaged(file, f"{damaged.reason}; moving it aside failed: {exc.strerror or exc}") from None
+    return moved
 
 
 def move_aside(path: Path, now: dt.datetime | None = None) -> Path:

@@ -19,6 +19,7 @@ import pytest
 from orchestration.dbt_manifest import published_relations
 from orchestration.publish import PUBLISH_LOG
 from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.warehouse import open_warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +60,7 @@ def test_every_published_table_can_be_selected_and_has_the_row_count_of_its_mart
             assert len(sample) == min(5, db_counts[name])
     # `_publish_log` records the raw row counts, not the marts', so the marts are compared with the
     # warehouse they were published from (nothing writes it after the run).
-    with duckdb.connect(str(published["home"] / "warehouse.duckdb"), read_only=True) as warehouse:
+    with open_warehouse(published["home"] / "warehouse.duckdb", read_only=True) as warehouse:
         for schema, name in relations:
             expected = warehouse.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
             assert db_counts[name] == expected, f"{name}: {db_counts[name]} published, {expected} in {schema}"

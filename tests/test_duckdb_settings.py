@@ -52,12 +52,13 @@ def test_the_publish_connection_has_them_too(tmp_path, monkeypatch):
         return con
 
     warehouse = tmp_path / "warehouse.duckdb"
-    with real_connect(str(warehouse)) as con:
-        con.execute("create schema marts; create table marts.kpi_x as select 1 as n")
+    real_connect(str(warehouse)).close()
+    with real_connect(str(tmp_path / "marts.duckdb")) as con:
+        con.execute("create table kpi_x as select 1 as n")
     duckdb_settings(tmp_path)  # checked once, before the publish's connection is watched
     monkeypatch.setattr("orchestration.publish.duckdb.connect", connect)
     publish_tables(warehouse, tmp_path / "published" / "crm_kpis.duckdb", [("marts", "kpi_x")], "run-1")
-    assert seen == ["953.6 MiB"]
+    assert seen == ["953.6 MiB", "953.6 MiB"]  # the marts, checkpointed, and the published copy
 
 
 def test_dbt_runs_its_duckdb_with_the_settings_of_the_environment(tmp_path):

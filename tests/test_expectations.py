@@ -15,6 +15,7 @@ from data_quality import data_docs
 from data_quality.mart_suites import build_mart_suite, dbt_tests_in_mart_suites, mart_gate, mart_models
 from data_quality.rules import RuleContext, build_suite
 from data_quality.validate import validate_query
+from orchestration.warehouse import open_warehouse
 
 RULES = RuleContext(as_of=dt.date(2026, 11, 20), stages=("Prospecting", "Closed Won"), currencies=("USD",),
                     lead_statuses=("Open",))
@@ -102,8 +103,9 @@ def _manifest() -> dict:
                                     "test_metadata": {"name": kind, "kwargs": {"column_name": column, **kwargs}}}
 
     return {"nodes": dict([
-        (model, {"resource_type": "model", "name": "kpi_demo_monthly", "config": {"schema": "marts"}}),
-        ("model.crm.fct_x", {"resource_type": "model", "name": "fct_x", "config": {"schema": "marts"}}),
+        (model, {"resource_type": "model", "name": "kpi_demo_monthly",
+                 "config": {"database": "marts", "schema": "main"}}),
+        ("model.crm.fct_x", {"resource_type": "model", "name": "fct_x", "config": {"database": "marts", "schema": "main"}}),
         test("grain", "unique_combination_of_columns", combination_of_columns=["month", "owner_id"]),
         test("rate", "accepted_range", "win_rate", min_value=0, max_value=1),
         test("count", "accepted_range", "opportunities_won", min_value=0),
@@ -173,7 +175,7 @@ def test_every_mart_suite_compiled_to_sql_finds_what_great_expectations_finds_on
     from tests.engine_equivalence import assert_duckdb_finds_what_ge_finds
 
     manifest = load_manifest(dbt_project.manifest_path)
-    with duckdb.connect(str(published["home"] / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(published["home"] / "warehouse.duckdb", read_only=True) as con:
         # one mart damaged in a temporary copy, so that failing rows are compared too
         con.execute("create temp table kpi_damaged as select * from marts.kpi_rep_monthly")
         con.execute("update kpi_damaged set win_rate = 1.5 where month = (select min(month) from kpi_damaged)")
@@ -283,7 +285,8 @@ def _check_marts(published, tmp_path, models: list[str]) -> dict[str, dg.AssetCh
 
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copy(published["home"] / "warehouse.duckdb", home / "warehouse.duckdb")
+    for name in ("warehouse.duckdb", "marts.duckdb"):
+        shutil.copy(published["home"] / name, home / name)
     keys = [dg.AssetCheckKey(dg.AssetKey(["marts", model]), "expectations") for model in models]
     defs = dg.Definitions(
         asset_checks=[mart_expectations],

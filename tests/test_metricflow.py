@@ -16,10 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.warehouse import open_warehouse
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +73,7 @@ def by_month(mf_project) -> dict[dt.date, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def mart(mf_project) -> dict[dt.date, dict[str, object]]:
-    with duckdb.connect(str(mf_project["home"] / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(mf_project["home"] / "warehouse.duckdb", read_only=True) as con:
         frame = con.sql("select * from marts.kpi_company_monthly order by month").df()
     return {row["month"].date() if hasattr(row["month"], "date") else row["month"]: row
             for row in frame.to_dict("records")}

@@ -10,10 +10,13 @@ import pytest
 from orchestration.publish import PublishEntry, publish_tables
 
 
-def _warehouse(path, rows: int):
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema marts")
-        con.execute(f"create table marts.kpi as select range as n from range({rows})")
+def _warehouse(folder, rows: int):
+    """A state directory's warehouse, and beside it the marts database dbt builds (one mart)."""
+    folder.mkdir(exist_ok=True)
+    duckdb.connect(str(folder / "warehouse.duckdb")).close()
+    with duckdb.connect(str(folder / "marts.duckdb")) as con:
+        con.execute(f"create table kpi as select range as n from range({rows})")
+    return folder / "warehouse.duckdb"
 
 
 def _entry(run_id: str) -> PublishEntry:
@@ -26,8 +29,8 @@ def target(tmp_path):
 
 
 def test_publish_copies_the_tables_into_the_default_schema_and_parquet(tmp_path, target):
-    _warehouse(tmp_path / "wh.duckdb", 3)
-    counts = publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r1")
+    warehouse = _warehouse(tmp_path / "wh", 3)
+    counts = publish_tables(warehouse, target, [("marts", "kpi")], run_id="r1")
     assert counts == {"kpi": 3}
     with duckdb.connect(str(target), read_only=True) as con:
         assert con.execute("select sum(n) from kpi").fetchall() == [(3,)]
@@ -36,9 +39,9 @@ def test_publish_copies_the_tables_into_the_default_schema_and_parquet(tmp_path,
 
 
 def test_the_publish_log_keeps_every_publish_with_its_run_and_counts(tmp_path, target):
-    _warehouse(tmp_path / "wh.duckdb", 1)
-    publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r1", entry=_entry("r1"))
-    publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r2", entry=_entry("r2"))
+    warehouse = _warehouse(tmp_path / "wh", 1)
+    publish_tables(warehouse, target, [("marts", "kpi")], run_id="r1", entry=_entry("r1"))
+    publish_tables(warehouse, target, [("marts", "kpi")], run_id="r2", entry=_entry("r2"))
     with duckdb.connect(str(target), read_only=True) as con:
         rows = con.execute(
             "select run_id, as_of::varchar, source_row_counts, check_summary from _publish_log order by run_id"
@@ -49,11 +52,9 @@ def test_the_publish_log_keeps_every_publish_with_its_run_and_counts(tmp_path, t
 
 
 def test_publish_replaces_both_and_leaves_no_temporary_files(tmp_path, target):
-    _warehouse(tmp_path / "wh1.duckdb", 2)
-    publish_tables(tmp_path / "wh1.duckdb", target, [("marts", "kpi")], run_id="r1")
+    publish_tables(_warehouse(tmp_path / "wh1", 2), target, [("marts", "kpi")], run_id="r1")
     reader = duckdb.connect(str(target), read_only=True)  # a BI tool holding the old snapshot
-    _warehouse(tmp_path / "wh2.duckdb", 5)
-    publish_tables(tmp_path / "wh2.duckdb", target, [("marts", "kpi")], run_id="r2")
+    publish_tables(_warehouse(tmp_path / "wh2", 5), target, [("marts", "kpi")], run_id="r2")
     assert reader.execute("select count(*) from kpi").fetchall() == [(2,)]
     reader.close()
     with duckdb.connect(str(target), read_only=True) as con:
@@ -67,19 +68,18 @@ def test_stale_temporary_files_from_a_killed_publish_are_cleaned_up(tmp_path, ta
     target.parent.mkdir(parents=True)
     (target.parent / ".crm_kpis.dead-run.tmp.duckdb").write_bytes(b"half written")
     (target.parent / ".parquet.dead-run.tmp").mkdir()
-    _warehouse(tmp_path / "wh.duckdb", 1)
-    publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r3")
+    publish_tables(_warehouse(tmp_path / "wh", 1), target, [("marts", "kpi")], run_id="r3")
     assert sorted(p.name for p in target.parent.iterdir()) == ["crm_kpis.duckdb", "parquet", "parquet-r3"]
 
 
 def test_a_failed_publish_leaves_the_previous_files_byte_for_byte(tmp_path, target):
-    _warehouse(tmp_path / "wh.duckdb", 2)
-    publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi")], run_id="r1")
+    warehouse = _warehouse(tmp_path / "wh", 2)
+    publish_tables(warehouse, target, [("marts", "kpi")], run_id="r1")
     before = target.read_bytes()
     parquet = target.parent / "parquet" / "kpi.parquet"
     parquet_before = parquet.read_bytes()
     with pytest.raises(duckdb.Error):
-        publish_tables(tmp_path / "wh.duckdb", target, [("marts", "kpi"), ("marts", "missing")], run_id="r2")
+        publish_tables(warehouse, target, [("marts", "kpi"), ("marts", "missing")], run_id="r2")
     assert target.read_bytes() == before
     assert parquet.read_bytes() == parquet_before
     assert sorted(p.name for p in target.parent.iterdir()) == ["crm_kpis.duckdb", "parquet", "parquet-r1"]

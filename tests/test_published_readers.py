@@ -21,13 +21,16 @@ RUNS = 10
 ROWS = 300_000  # enough that a publish takes a while, so the reader meets it mid-way
 
 
-def _warehouse(path, run_id: str) -> None:
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema marts")
-        con.execute("create table marts.kpi_runs as select $run as run_id, range as n from range($rows)",
+def _warehouse(folder, run_id: str):
+    """A state directory's warehouse, and beside it the marts database dbt builds."""
+    folder.mkdir()
+    duckdb.connect(str(folder / "warehouse.duckdb")).close()
+    with duckdb.connect(str(folder / "marts.duckdb")) as con:
+        con.execute("create table kpi_runs as select $run as run_id, range as n from range($rows)",
                     {"run": run_id, "rows": ROWS})
-        con.execute("create table marts.kpi_totals as select $run as run_id, sum(range) as total from range($rows)",
+        con.execute("create table kpi_totals as select $run as run_id, sum(range) as total from range($rows)",
                     {"run": run_id, "rows": ROWS})
+    return folder / "warehouse.duckdb"
 
 
 def _read_in_a_loop(target: str, stop, results) -> None:
@@ -53,8 +56,7 @@ def _read_in_a_loop(target: str, stop, results) -> None:
 def test_a_reader_querying_during_ten_publishes_sees_only_whole_consistent_snapshots(tmp_path):
     target = tmp_path / "published" / "crm_kpis.duckdb"
     tables = [("marts", "kpi_runs"), ("marts", "kpi_totals")]
-    _warehouse(tmp_path / "wh-0.duckdb", "run-00")
-    publish_tables(tmp_path / "wh-0.duckdb", target, tables, "run-00",
+    publish_tables(_warehouse(tmp_path / "wh-0", "run-00"), target, tables, "run-00",
                    PublishEntry("2026-11-23T00:00:00", "2026-11-22", "run-00", {}, {}))
 
     context = multiprocessing.get_context("spawn")
@@ -64,8 +66,7 @@ def test_a_reader_querying_during_ten_publishes_sees_only_whole_consistent_snaps
     time.sleep(1.0)  # let the reader get going on the first snapshot
     for run in range(1, RUNS + 1):
         run_id = f"run-{run:02d}"
-        _warehouse(tmp_path / f"wh-{run}.duckdb", run_id)
-        publish_tables(tmp_path / f"wh-{run}.duckdb", target, tables, run_id,
+        publish_tables(_warehouse(tmp_path / f"wh-{run}", run_id), target, tables, run_id,
                        PublishEntry(f"2026-11-23T00:{run:02d}:00", "2026-11-22", run_id, {}, {}))
     time.sleep(0.5)
     stop.set()

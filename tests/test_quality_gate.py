@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-import duckdb
 import pandas as pd
 import pytest
 
 from orchestration.cli import main
+from orchestration.warehouse import open_warehouse
 from tests.demo_org_support import PIPELINE_AS_OF
 from tests.test_pipeline import _published_files
 
@@ -82,7 +82,7 @@ def test_a_few_bad_rows_are_quarantined_counted_and_kept_out_of_the_marts(publis
     code = main(["run", "--source", str(export), "--home", str(home), "--as-of", PIPELINE_AS_OF.isoformat()])
 
     assert code == 0, capsys.readouterr()
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(home / "warehouse.duckdb", read_only=True) as con:
         quarantined = dict(con.execute(
             "select id, _quarantine_rules from quarantine.opportunity").fetchall())
         in_marts = con.execute("select count(*) from marts.fct_opportunities where opportunity_id = $id",

@@ -161,3 +161,32 @@ def test_a_full_export_moves_a_truncated_warehouse_aside(tmp_path):
     assert moved.moved_to == tmp_path / "warehouse.damaged-20240102T030405Z.duckdb"
     assert moved.moved_to.read_bytes() == damaged
     assert moved.message().endswith(f"moved it to {moved.moved_to}; this full export rebuilds the warehouse")
+
+
+def test_every_connection_has_the_marts_beside_the_warehouse_attached_as_marts(tmp_path):
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb")
+    with wh.open_warehouse(warehouse) as con:
+        con.execute("create table marts.kpi as select 42 as n")
+    assert (tmp_path / "marts.duckdb").exists()
+    with wh.open_warehouse(warehouse, read_only=True) as con:
+        assert con.execute("select n from marts.kpi").fetchall() == [(42,)]
+
+
+def test_a_read_only_connection_before_any_marts_were_built_creates_no_marts_file(tmp_path):
+    with wh.open_warehouse(_warehouse(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from opportunity").fetchall() == [(1000,)]
+    assert not (tmp_path / "marts.duckdb").exists()
+
+
+def test_damaged_marts_are_named_stop_a_merge_and_are_moved_aside_by_a_full_export(tmp_path):
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb")
+    marts = _truncated(tmp_path / "marts.duckdb")
+    with pytest.raises(wh.WarehouseDamaged) as raised:
+        wh.open_warehouse(warehouse)
+    assert raised.value.path == marts
+    with pytest.raises(wh.WarehouseDamaged) as raised:
+        wh.check_at_run_start(warehouse, rebuilds=False, now=NOW)
+    assert raised.value.path == marts and marts.exists()
+    moved = wh.check_at_run_start(warehouse, rebuilds=True, now=NOW)
+    assert moved.path == marts and moved.moved_to == tmp_path / "marts.damaged-20240102T030405Z.duckdb"
+    assert warehouse.exists() and not marts.exists()

@@ -8,7 +8,7 @@ from dagster_duckdb import DuckDBResource
 from data_quality.load_audit import record_good_run
 from data_quality.sql import quote_ident
 from orchestration.dashboard import write_dashboard
-from orchestration.dbt_manifest import load_manifest, published_relations
+from orchestration.dbt_manifest import layer, load_manifest, published_relations
 from orchestration.defs.publish.describe import describe_published
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.publish import PublishEntry, publish_tables
@@ -53,7 +53,7 @@ OWNERS = ["team:sales-ops-data"]
 
 def _description(schema: str, name: str) -> str:
     node = next(n for n in load_manifest(dbt_project.manifest_path)["nodes"].values()
-                if n["name"] == name and n["config"].get("schema") == schema)
+                if n["name"] == name and layer(n) == schema)
     return (f"`{name}` as BI tools read it from the published database and Parquet folder. "
             f"{node.get('description', '').strip()}")
 

@@ -16,8 +16,9 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
+from data_quality.sql import quote_ident
 from orchestration.dbt_child import PARENT_ENV, stop
-from orchestration.dbt_manifest import load_manifest, selectors_for
+from orchestration.dbt_manifest import layer, load_manifest, selectors_for
 from orchestration.resources import PipelineConfig
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads, duckdb_settings
 
@@ -30,6 +31,14 @@ if not dbt_project.manifest_path.exists():
 _manifest = load_manifest(dbt_project.manifest_path)
 MART_SUITE_TESTS = frozenset(dbt_tests_in_mart_suites(_manifest))
 MART_SUITE_SELECTORS = selectors_for(_manifest, MART_SUITE_TESTS)
+
+
+def drop_marts_of_the_old_layout(con) -> None:
+    """Marts built before they had a database of their own (marts.duckdb) sit in the warehouse's
+    `marts` schema: dropped, as dbt builds them again beside it, and `marts.<table>` would name
+    either while both exist."""
+    warehouse = con.execute("select current_database()").fetchall()[0][0]
+    con.execute(f"drop schema if exists {quote_ident(warehouse)}.marts cascade")
 
 
 def write_run_context(con, as_of: dt.date, not_exported: list[str]) -> None:
@@ -49,8 +58,7 @@ class CrmKpiDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
-            schema = dbt_resource_props["config"].get("schema") or "main"
-            return dg.AssetKey([schema, dbt_resource_props["name"]])
+            return dg.AssetKey([layer(dbt_resource_props), dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -69,8 +77,9 @@ class CrmKpiDbtTranslator(DagsterDbtTranslator):
         return super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
 
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
-        layer = dbt_resource_props["config"].get("schema") or dbt_resource_props["resource_type"]
-        return {**super().get_tags(dbt_resource_props), "layer": layer}
+        configured = dbt_resource_props.get("config", {}).get("schema")
+        name = layer(dbt_resource_props) if configured else dbt_resource_props["resource_type"]
+        return {**super().get_tags(dbt_resource_props), "layer": name}
 
 
 @dbt_assets(
@@ -98,6 +107,7 @@ def crm_kpi_dbt_models(
     # DBT_LOG_LEVEL_FILE=debug in the environment brings them back.
     os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
     with warehouse.get_connection() as con:  # closed before dbt opens the file: one writer at a time
+        drop_marts_of_the_old_layout(con)
         write_run_context(con, pipeline.as_of_date, objects_not_exported(con))
         raw_rows = con.execute("select coalesce(sum(estimated_size), 0) from duckdb_tables() "
                                "where schema_name = 'raw'").fetchall()[0][0]
