@@ -17,9 +17,9 @@ import great_expectations.expectations as gxe
 from data_quality.load_audit import CheckOutcome
 from data_quality.outcomes import SuiteOutcome
 from data_quality.sql import quote_ident
+from orchestration.settings import MARTS_DATABASE
 
 MART_PREFIX = "kpi_"
-MARTS_DATABASE = "marts"  # where dbt builds the marts (dbt_project.yml)
 ROW_KEY = "_row_number"
 
 

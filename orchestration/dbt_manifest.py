@@ -8,16 +8,17 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from orchestration.settings import MARTS_DATABASE
+
 # Seeds BI users need beside the marts: what each KPI means.
 PUBLISHED_SEEDS = ("kpi_catalog",)
-MARTS = "marts"  # the database the marts are built in (dbt_project.yml), and the layer's name
 
 
 def layer(node: dict) -> str:
     """The layer a dbt node is built in, as the pipeline names it (and keys its asset): `marts`
     for the models of the marts database, else the node's schema (`staging`, `config`, ...)."""
-    if node["config"].get("database") == MARTS:
-        return MARTS
+    if node["config"].get("database") == MARTS_DATABASE:
+        return MARTS_DATABASE
     return node["config"].get("schema") or "main"
 
 
@@ -32,7 +33,7 @@ def published_relations(manifest_path: Path) -> list[tuple[str, str]]:
     manifest = load_manifest(manifest_path)
     relations = set()
     for node in manifest["nodes"].values():
-        if (node["resource_type"] == "model" and layer(node) == MARTS) or \
+        if (node["resource_type"] == "model" and layer(node) == MARTS_DATABASE) or \
                 (node["resource_type"] == "seed" and node["name"] in PUBLISHED_SEEDS):
             relations.add((layer(node), node["name"]))
     return sorted(relations)

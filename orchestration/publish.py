@@ -20,8 +20,7 @@ from pathlib import Path
 import duckdb
 
 from data_quality.sql import quote_ident, sql_string
-from orchestration.settings import duckdb_settings
-from orchestration.warehouse import MARTS_ALIAS as MARTS
+from orchestration.settings import MARTS_DATABASE, duckdb_settings
 from orchestration.warehouse import marts_path
 
 TEMP_GLOB = ".crm_kpis.*.tmp.duckdb*"
@@ -126,7 +125,7 @@ def publish_tables(
         temp_parquet.mkdir()
         _copy_marts(marts_path(warehouse), temp_db, settings)
         with duckdb.connect(str(temp_db), config=settings) as con:
-            marts = {name for layer, name in tables if layer == MARTS}
+            marts = {name for layer, name in tables if layer == MARTS_DATABASE}
             for kind, name in con.execute("select 'table', table_name from duckdb_tables() where schema_name = 'main' "
                                           "union all select 'view', view_name from duckdb_views() "
                                           "where schema_name = 'main' and not internal").fetchall():
@@ -135,7 +134,7 @@ def publish_tables(
             con.execute(f"attach {sql_string(str(warehouse))} as warehouse (read_only)")
             for layer, name in tables:
                 table = f"main.{quote_ident(name)}"
-                if layer != MARTS:
+                if layer != MARTS_DATABASE:
                     con.execute(f"create table {table} as select * from warehouse.{quote_ident(layer)}.{quote_ident(name)}")
                 counts[name] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
                 parquet_file = sql_string(str(temp_parquet / f"{name}.parquet"))

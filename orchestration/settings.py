@@ -14,7 +14,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-MARTS_FILE = "marts.duckdb"  # as profiles.yml names it
+# The marts' own database: its file in the state directory, and the name it is attached under
+# (profiles.yml, dbt_project.yml and every pipeline connection), which is also the marts' layer.
+MARTS_FILE, MARTS_DATABASE = "marts.duckdb", "marts"
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,8 @@ from pathlib import Path
 import duckdb
 
 from data_quality.sql import sql_string
-from orchestration.settings import MARTS_FILE
+from orchestration.settings import MARTS_DATABASE, MARTS_FILE
 
-MARTS_ALIAS = "marts"  # as profiles.yml attaches the marts database
 # As dagster-duckdb waits for a lock: 0.1 s doubling, ten retries (about 100 s in all).
 LOCK_RETRY_DELAYS = tuple(0.1 * 2**attempt for attempt in range(10))
 
@@ -131,7 +130,7 @@ def open_warehouse(
     marts = marts_path(path)
     if read_only and not marts.exists():
         return con
-    attach = f"attach if not exists {sql_string(str(marts))} as {MARTS_ALIAS}" + (" (read_only)" if read_only else "")
+    attach = f"attach if not exists {sql_string(str(marts))} as {MARTS_DATABASE}" + (" (read_only)" if read_only else "")
     try:
         _opened(marts, lambda: con.execute(attach), delays)
     except BaseException:

@@ -14,6 +14,7 @@ from orchestration.defs.transform.dbt import dbt_project
 from orchestration.publish import PublishEntry, publish_tables
 from orchestration.resources import PipelineConfig
 from orchestration.runner import PUBLISHED_KEY
+from orchestration.salesforce.objects import OBJECTS
 
 # Every mart model and the KPI catalog, as (warehouse schema, table) pairs.
 PUBLISHED = published_relations(dbt_project.manifest_path)
@@ -37,13 +38,15 @@ def _check_summary(context: dg.AssetExecutionContext) -> dict[str, int]:
 
 
 def _source_row_counts(warehouse: DuckDBResource) -> dict[str, int]:
+    """The rows of each object's raw table (not of a load a killed run left half done)."""
+    objects = {obj.table for obj in OBJECTS}
     with warehouse.get_connection() as con:
         tables = con.execute(
             "select table_name from duckdb_tables() where schema_name = 'raw' order by table_name"
         ).fetchall()
         return {
             name: con.execute(f"select count(*) from raw.{quote_ident(name)}").fetchall()[0][0]
-            for (name,) in tables
+            for (name,) in tables if name in objects
         }
 
 
