@@ -222,3 +222,31 @@ def test_headers_match_their_fields_in_any_case(tmp_path):
                    "006000000000001AAA,005000000000001AAA,Closed Won,100.50,2026-01-31,true,true,2026-01-02T00:00:00Z\n")
     assert con.execute("select owner_id, stage_name, amount from raw.opportunity").fetchall() == [
         ("005000000000001AAA", "Closed Won", Decimal("100.50"))]
+
+
+def test_on_the_warehouses_settings_a_big_csv_keeps_each_records_place_and_line(tmp_path):
+    """The warehouse's connections let DuckDB write rows in any order and in parallel; a CSV's
+    records must still be numbered, and a bad value located, by their place in the file."""
+    from orchestration.settings import duckdb_settings
+
+    rows = 300_000  # several of DuckDB's row groups, read by several threads
+    lines = [OPPORTUNITY_HEADER] + [f"006{i:015d},005A,Prospecting,{i},2025-01-01,0,0,2025-01-01T00:00:00Z"
+                                    for i in range(rows)]
+    lines[250_001] = lines[250_001].replace("2025-01-01,0,0", "someday,0,0")  # record 250,001, on line 250,002
+    (tmp_path / "Opportunity.csv").write_text("\n".join(lines) + "\n")
+    config = {**duckdb_settings(tmp_path), "threads": "4"}
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), config=config) as con:
+        load_object(con, OPPORTUNITY, tmp_path / "Opportunity.csv", LOADED_AT)
+        misplaced = con.execute("select count(*) from raw.opportunity where _row_number <> amount + 1").fetchall()
+        located = con.execute("select _row_number, _source_location from raw.opportunity "
+                              "where _parse_error is not null").fetchall()
+    assert misplaced == [(0,)]
+    assert located == [(250_001, "Opportunity.csv line 250002")]
+
+
+def test_a_load_a_killed_run_left_unfinished_is_dropped_by_the_next_load(tmp_path):
+    con = duckdb.connect()
+    con.execute("create schema raw; create table raw._loading_task as select 1 as half_written")
+    load_object(con, OPPORTUNITY, None, LOADED_AT)  # any object's load, even of a file not exported
+    assert con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall() == [
+        ("opportunity",)]

@@ -6,13 +6,12 @@ field, a line cut short) is still loaded, with `_parse_error` naming the file, i
 and the rule, so the quality gate quarantines it: never a silent NULL, never a dropped record.
 Such records, and those with an empty field the KPIs need, carry `_source_location` (file and
 line), so the quality gate's message can point at them. A person's Name, which Data Export does not
-write, is composed from its parts as Salesforce composes it (see `_composed`).
+write, is composed from its parts as Salesforce composes it (see columns.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -21,11 +20,11 @@ import duckdb
 import pandas as pd
 
 from data_quality.sql import quote_ident
+from orchestration.salesforce.columns import column_plan
 from orchestration.salesforce.encoding import utf8_readable
-from orchestration.salesforce.export import ExportError
 from orchestration.salesforce.ids import normalized_id_sql
 from orchestration.salesforce.merge import MergeCounts, merge_into, replace_table
-from orchestration.salesforce.objects import NAME_PARTS, Field, SObject, snake_case
+from orchestration.salesforce.objects import Field, SObject
 from orchestration.salesforce.reader import FileRead, is_parquet, read_into, record_lines
 
 RAW_SCHEMA = "raw"
@@ -82,63 +81,6 @@ def _parse_expr(f: Field, source_col: str, source_type: str) -> str:
     return _PARSERS[f.type].format(v=text)
 
 
-def _composed(obj: SObject, by_key) -> dict[str, str]:
-    """SQL for the fields the file lacks but Salesforce composes from ones it has: a person's
-    `Name` (User, Contact, Lead), which Data Export does not write. Salesforce joins FirstName,
-    MiddleName, LastName and Suffix (not Salutation) with one space, skipping the empty ones (so a person
-    without a first name is named by the last name alone). A file with a Name keeps its own."""
-    name = snake_case("Name")
-    if not obj.person_name or name in by_key or not {snake_case("FirstName"), snake_case("LastName")} & by_key.keys():
-        return {}
-    parts = [f"nullif(trim(cast({quote_ident(by_key[key][0])} as varchar)), '')"
-             for key in map(snake_case, NAME_PARTS) if key in by_key]
-    return {name: f"nullif(concat_ws(' ', {', '.join(parts)}), '')"}
-
-
-def _header_keys(obj: SObject) -> dict[str, str]:
-    """The object's columns (and a person's name parts) by their letters and digits alone, lower
-    case: how a header written in any case (`OWNERID`, `ownerid`) finds its field."""
-    names = [f.api_name for f in obj.fields] + (list(NAME_PARTS) if obj.person_name else [])
-    return {re.sub(r"[^0-9a-z]", "", name.lower()): snake_case(name) for name in names}
-
-
-def _header_key(name: str, keys: dict[str, str]) -> str:
-    """The column a header names: its snake_case (`OwnerId`, `owner_id`), or, when that is no
-    field of the object, the field whose name it is in another case (`OWNERID`, `ownerid`, `Ownerid`).
-    A header that is no field either is kept under its snake_case name (e.g. a custom `__c` field)."""
-    key = snake_case(name)
-    if key in keys.values():
-        return key
-    return keys.get(re.sub(r"[^0-9a-z]", "", name.lower()), key)
-
-
-def _column_plan(obj: SObject, path: Path, columns: list[tuple[str, str]]):
-    """Match the file's headers to the object's fields, case-insensitively (CamelCase, snake_case,
-    upper- or lower-case headers); fields the file lacks but that can be composed from others are
-    composed (see `_composed`)."""
-    keys = _header_keys(obj)
-    by_key: dict[str, tuple[str, str]] = {}
-    for name, type_ in columns:
-        key = _header_key(name, keys)
-        if key in by_key:
-            raise ExportError(
-                f"{path}: columns {by_key[key][0]!r} and {name!r} both map to field {key!r}"
-            )
-        by_key[key] = (name, type_)
-    composed = _composed(obj, by_key)
-    missing = [f for f in obj.fields if f.column not in by_key and f.column not in composed]
-    missing_required = [f.api_name for f in missing if f.required]
-    if missing_required:
-        composable = "; without a Name column, Name is composed of FirstName and LastName" if obj.person_name else ""
-        raise ExportError(
-            f"{path}: required column(s) {', '.join(missing_required)} missing "
-            f"(rule: {obj.api_name} needs {', '.join(f.api_name for f in obj.required_fields)}{composable})"
-        )
-    known = {f.column for f in obj.fields}
-    extras = [(key, src) for key, src in by_key.items() if key not in known and key]
-    return by_key, composed, missing, extras
-
-
 def _value_errors(obj: SObject, by_key) -> tuple[str, dict[str, str]]:
     """SQL for what is wrong with a record's values (NULL when nothing is), and its parameters.
 
@@ -169,6 +111,15 @@ def _to_report(obj: SObject, present) -> str:
     read, or an empty field the KPIs need (see `Field.must_have_value`) among the `present` ones."""
     empty = [f"{quote_ident(f.column)} is null" for f in obj.fields if f.must_have_value and f.column in present]
     return " or ".join(["_parse_error is not null", *empty])
+
+
+def _drop_unfinished_loads(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what a killed run's loads left in `raw` (their `_loading_` tables): loads run one
+    at a time, so none is under way now."""
+    for (name,) in con.execute("select table_name from duckdb_tables() where schema_name = $schema "
+                               "and starts_with(table_name, $prefix)",
+                               {"schema": RAW_SCHEMA, "prefix": LOADING_PREFIX}).fetchall():
+        con.execute(f"drop table {RAW_SCHEMA}.{quote_ident(name)}")
 
 
 def _drop_source(con: duckdb.DuckDBPyConnection) -> None:
@@ -231,6 +182,7 @@ def load_object(
         raise ValueError(f"unknown load mode {mode!r}; use 'replace' or 'merge'")
     target = f"{RAW_SCHEMA}.{quote_ident(obj.table)}"
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    _drop_unfinished_loads(con)
     exists = con.execute(
         "select count(*) from duckdb_tables() where schema_name = $schema and table_name = $table",
         {"schema": RAW_SCHEMA, "table": obj.table},
@@ -255,7 +207,7 @@ def load_object(
     try:
         with utf8_readable(path) as source:
             file_read = read_into(con, path, source, "_src")
-            by_key, composed, missing, extras = _column_plan(obj, path, file_read.columns)
+            by_key, composed, missing, extras = column_plan(obj, path, file_read.columns)
             selects = [
                 f"{_parse_expr(f, *by_key[f.column])} as {quote_ident(f.column)}"
                 if f.column in by_key

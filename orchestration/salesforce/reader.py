@@ -169,6 +169,7 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, source: Path, table: s
     try:
         # The records in file order, so that a record's rowid is its place in the file (its line is
         # worked out from it); the warehouse's connections otherwise let DuckDB write in any order.
+        # The setting is the database's, not the connection's: one step at a time uses the warehouse.
         con.execute("set preserve_insertion_order = true")
         con.execute(
             f"""create or replace temp table {table} as select * from read_csv(
