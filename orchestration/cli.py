@@ -115,8 +115,8 @@ def _check_warehouse(args: argparse.Namespace, paths) -> int | None:
     except WarehouseLocked as exc:
         print(f"crm-kpi: {exc}", file=sys.stderr)
         return EXIT_BUSY
-    if moved is not None:
-        print(f"crm-kpi: {moved.message()}", file=sys.stderr)
+    for aside in moved:
+        print(f"crm-kpi: {aside.message()}", file=sys.stderr)
     return None
 
 

@@ -21,7 +21,7 @@ import duckdb
 
 from data_quality.sql import quote_ident, sql_string
 from orchestration.settings import MARTS_DATABASE, duckdb_settings
-from orchestration.warehouse import marts_path
+from orchestration.warehouse import marts_path, open_file
 
 TEMP_GLOB = ".crm_kpis.*.tmp.duckdb*"
 PUBLISH_LOG = "_publish_log"
@@ -83,13 +83,27 @@ def _copy_publish_log(con: duckdb.DuckDBPyConnection, previous: Path, entry: Pub
 
 def _copy_marts(marts: Path, copy: Path, settings: dict[str, str]) -> None:
     """Copy the marts database to `copy` (an empty database when dbt has built none), its
-    write-ahead log checkpointed first so that the file alone is the whole database."""
+    write-ahead log checkpointed first so that the file alone is the whole database, and held
+    open (locked) while it is copied, so no other process writes it meanwhile."""
     if not marts.exists():
         duckdb.connect(str(copy)).close()
         return
-    with duckdb.connect(str(marts), config=settings) as con:
+    with open_file(marts, config=settings) as con:
         con.execute("checkpoint")
-    shutil.copyfile(marts, copy)
+        shutil.copyfile(marts, copy)
+
+
+def _keep_only(con: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
+    """Drop from the copy what the marts database holds beyond `tables` (what a failed dbt run
+    left, say), so the published file holds the published tables and nothing else."""
+    for (schema,) in con.execute("select schema_name from duckdb_schemas() where database_name = current_database() "
+                                 "and not internal and schema_name <> 'main'").fetchall():
+        con.execute(f"drop schema {quote_ident(schema)} cascade")
+    for kind, name in con.execute("select 'table', table_name from duckdb_tables() where schema_name = 'main' "
+                                  "union all select 'view', view_name from duckdb_views() "
+                                  "where schema_name = 'main' and not internal").fetchall():
+        if name not in tables:
+            con.execute(f"drop {kind} main.{quote_ident(name)}")
 
 
 def _swap_symlink(link: Path, target_name: str) -> None:
@@ -125,12 +139,7 @@ def publish_tables(
         temp_parquet.mkdir()
         _copy_marts(marts_path(warehouse), temp_db, settings)
         with duckdb.connect(str(temp_db), config=settings) as con:
-            marts = {name for layer, name in tables if layer == MARTS_DATABASE}
-            for kind, name in con.execute("select 'table', table_name from duckdb_tables() where schema_name = 'main' "
-                                          "union all select 'view', view_name from duckdb_views() "
-                                          "where schema_name = 'main' and not internal").fetchall():
-                if name not in marts:  # a model's leftover of a failed dbt run, say
-                    con.execute(f"drop {kind} main.{quote_ident(name)}")
+            _keep_only(con, {name for layer, name in tables if layer == MARTS_DATABASE})
             con.execute(f"attach {sql_string(str(warehouse))} as warehouse (read_only)")
             for layer, name in tables:
                 table = f"main.{quote_ident(name)}"

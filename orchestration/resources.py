@@ -87,8 +87,8 @@ class PipelineConfig(dg.ConfigurableResource):
                 raise dg.Failure(description=merge_needs_warehouse(exc), allow_retries=False) from None
             except WarehouseLocked as exc:
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
-            if moved is not None:
-                context.log.warning(moved.message())
+            for aside in moved:
+                context.log.warning(aside.message())
             source = Path(self.source_dir).expanduser().resolve()
             try:  # a Data Export .zip, or a folder of them (a large org's export comes in several)
                 unpacked = export_folder(source, home / "unpacked_export")

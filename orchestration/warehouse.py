@@ -118,6 +118,13 @@ def _opened(path: Path, action, delays):
             raise
 
 
+def open_file(path: str | os.PathLike, *, read_only: bool = False, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to one DuckDB file of the state directory (the warehouse alone, or the marts),
+    judged as `open_warehouse` judges it."""
+    return _opened(Path(path), lambda: duckdb.connect(str(path), read_only=read_only, config=config or {}),
+                   iter(LOCK_RETRY_DELAYS))
+
+
 def open_warehouse(
     path: str | os.PathLike, *, read_only: bool = False, config: dict | None = None,
     lock_retry_delays: Iterable[float] = LOCK_RETRY_DELAYS,
@@ -141,7 +148,7 @@ def open_warehouse(
 
 @dataclass(frozen=True)
 class MovedAside:
-    """A damaged warehouse a full export moved out of its way."""
+    """A damaged warehouse (or marts) file a full export moved out of its way."""
 
     path: Path
     moved_to: Path
@@ -149,7 +156,7 @@ class MovedAside:
 
     def message(self) -> str:
         return (f"{self.path} is damaged or not a DuckDB file ({self.reason}): moved it to {self.moved_to}; "
-                "this full export rebuilds the warehouse")
+                "this full export rebuilds it")
 
 
 def merge_needs_warehouse(exc: WarehouseDamaged) -> str:
@@ -159,20 +166,21 @@ def merge_needs_warehouse(exc: WarehouseDamaged) -> str:
             f"good copy back at {exc.path}; then run the merge again")
 
 
-def check_at_run_start(path: Path, rebuilds: bool, now: dt.datetime | None = None) -> MovedAside | None:
-    """Open the warehouse and the marts beside it once, as every step will, before a run's steps launch.
+def check_at_run_start(path: Path, rebuilds: bool, now: dt.datetime | None = None) -> list[MovedAside]:
+    """Open the warehouse and the marts beside it once each, as every step will, before a run's
+    steps launch; then drop the marts an older layout kept in the warehouse (see below).
 
     A damaged file raises `WarehouseDamaged` when the run needs its data (`rebuilds` false: a
-    merge); when the run rebuilds it anyway (a full export) the file is moved aside instead
-    (`MovedAside` says where; the marts', should both be). A lock held elsewhere is waited
-    for, then raises `WarehouseLocked`; anything else (a full disk) is raised as DuckDB raised it.
-    No warehouse yet is fine."""
-    moved = None
+    merge); when the run rebuilds it anyway (a full export) the file is moved aside instead (the
+    list says which, and where). A lock held elsewhere is waited for, then raises
+    `WarehouseLocked`; anything else (a full disk) is raised as DuckDB raised it. No warehouse yet
+    is fine."""
+    moved = []
     for file in (Path(path), marts_path(path)):
         if not file.exists() and not file.is_symlink():
             continue
         try:
-            with _opened(file, lambda file=file: duckdb.connect(str(file)), iter(LOCK_RETRY_DELAYS)) as con:
+            with open_file(file) as con:
                 con.execute("select count(*) from duckdb_tables()").fetchall()  # the catalog reads
             continue
         except WarehouseDamaged as exc:
@@ -184,10 +192,20 @@ def check_at_run_start(path: Path, rebuilds: bool, now: dt.datetime | None = Non
         if not rebuilds:
             raise damaged
         try:
-            moved = MovedAside(file, move_aside(file, now), damaged.reason)
+            moved.append(MovedAside(file, move_aside(file, now), damaged.reason))
         except OSError as exc:
             raise WarehouseDamaged(file, f"{damaged.reason}; moving it aside failed: {exc.strerror or exc}") from None
+    if Path(path).exists():
+        with open_file(path) as con:
+            drop_marts_of_the_old_layout(con)
     return moved
+
+
+def drop_marts_of_the_old_layout(con: duckdb.DuckDBPyConnection) -> None:
+    """Marts built before they had a database of their own (before 2026-12-07) sit in the
+    warehouse's `marts` schema: dropped, as dbt builds them again beside it, and `marts.<table>`
+    would name either while both exist (DuckDB refuses such a name as ambiguous)."""
+    con.execute("drop schema if exists marts cascade")
 
 
 def move_aside(path: Path, now: dt.datetime | None = None) -> Path:

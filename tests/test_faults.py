@@ -212,7 +212,7 @@ def test_a_full_export_moves_a_truncated_warehouse_aside_rebuilds_it_and_publish
     assert moved.read_bytes() == damaged
     [line] = err.strip().splitlines()
     assert line.startswith(f"crm-kpi: {warehouse} is damaged or not a DuckDB file (Could not read enough bytes")
-    assert line.endswith(f": moved it to {moved}; this full export rebuilds the warehouse")
+    assert line.endswith(f": moved it to {moved}; this full export rebuilds it")
     assert "Traceback" not in out + err
     assert f"Published: {state['db']}" in out
     assert _published_files(state) != before

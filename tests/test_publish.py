@@ -83,3 +83,17 @@ def test_a_failed_publish_leaves_the_previous_files_byte_for_byte(tmp_path, targ
     assert target.read_bytes() == before
     assert parquet.read_bytes() == parquet_before
     assert sorted(p.name for p in target.parent.iterdir()) == ["crm_kpis.duckdb", "parquet", "parquet-r1"]
+
+
+def test_what_the_marts_database_holds_beyond_the_published_tables_is_not_published(tmp_path, target):
+    warehouse = _warehouse(tmp_path / "wh", 2)
+    with duckdb.connect(str(tmp_path / "wh" / "marts.duckdb")) as con:
+        con.execute("create table kpi__dbt_tmp as select 1 as n")  # what a failed dbt run leaves
+        con.execute("create view kpi_view as select * from kpi")
+        con.execute("create schema scratch; create table scratch.notes as select 'x' as note")
+    publish_tables(warehouse, target, [("marts", "kpi")], run_id="r1")
+    with duckdb.connect(str(target), read_only=True) as con:
+        tables = con.execute("select schema_name, table_name from duckdb_tables() "
+                             "union all select schema_name, view_name from duckdb_views() where not internal").fetchall()
+    assert tables == [("main", "kpi")]
+    assert sorted(p.name for p in (target.parent / "parquet").iterdir()) == ["kpi.parquet"]

@@ -134,9 +134,9 @@ def test_move_aside_renames_the_file_and_its_wal_with_the_stamp_and_a_second_mov
 
 def test_no_warehouse_yet_or_a_good_one_passes_the_run_start_check_untouched(tmp_path):
     path = tmp_path / "warehouse.duckdb"
-    assert wh.check_at_run_start(path, rebuilds=False) is None
+    assert wh.check_at_run_start(path, rebuilds=False) == []
     assert list(tmp_path.iterdir()) == []  # the check creates no warehouse
-    assert wh.check_at_run_start(_warehouse(path), rebuilds=True, now=NOW) is None
+    assert wh.check_at_run_start(_warehouse(path), rebuilds=True, now=NOW) == []
     assert path.exists() and list(tmp_path.glob("*.damaged-*")) == []
 
 
@@ -156,11 +156,11 @@ def test_a_merge_stops_on_a_truncated_warehouse_leaving_it_in_place_and_says_the
 def test_a_full_export_moves_a_truncated_warehouse_aside(tmp_path):
     path = _truncated(tmp_path / "warehouse.duckdb")
     damaged = path.read_bytes()
-    moved = wh.check_at_run_start(path, rebuilds=True, now=NOW)
+    [moved] = wh.check_at_run_start(path, rebuilds=True, now=NOW)
     assert isinstance(moved, wh.MovedAside) and not path.exists()
     assert moved.moved_to == tmp_path / "warehouse.damaged-20240102T030405Z.duckdb"
     assert moved.moved_to.read_bytes() == damaged
-    assert moved.message().endswith(f"moved it to {moved.moved_to}; this full export rebuilds the warehouse")
+    assert moved.message().endswith(f"moved it to {moved.moved_to}; this full export rebuilds it")
 
 
 def test_every_connection_has_the_marts_beside_the_warehouse_attached_as_marts(tmp_path):
@@ -187,6 +187,26 @@ def test_damaged_marts_are_named_stop_a_merge_and_are_moved_aside_by_a_full_expo
     with pytest.raises(wh.WarehouseDamaged) as raised:
         wh.check_at_run_start(warehouse, rebuilds=False, now=NOW)
     assert raised.value.path == marts and marts.exists()
-    moved = wh.check_at_run_start(warehouse, rebuilds=True, now=NOW)
+    [moved] = wh.check_at_run_start(warehouse, rebuilds=True, now=NOW)
     assert moved.path == marts and moved.moved_to == tmp_path / "marts.damaged-20240102T030405Z.duckdb"
     assert warehouse.exists() and not marts.exists()
+
+
+def test_a_full_export_moves_both_files_aside_when_both_are_damaged_and_says_so_of_each(tmp_path):
+    warehouse, marts = _truncated(tmp_path / "warehouse.duckdb"), _truncated(tmp_path / "marts.duckdb")
+    moved = wh.check_at_run_start(warehouse, rebuilds=True, now=NOW)
+    assert [aside.path for aside in moved] == [warehouse, marts]
+    assert not warehouse.exists() and not marts.exists()
+
+
+def test_the_run_start_drops_the_marts_an_older_layout_kept_in_the_warehouse(tmp_path):
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts; create table marts.kpi as select 1 as n")
+    with wh.open_warehouse(warehouse) as con:
+        con.execute("create table marts.main.kpi as select 2 as n")  # the marts database's own
+    with pytest.raises(duckdb.BinderException, match="Ambiguous reference"), wh.open_warehouse(warehouse) as con:
+        con.execute("select n from marts.kpi").fetchall()
+    assert wh.check_at_run_start(warehouse, rebuilds=True, now=NOW) == []
+    with wh.open_warehouse(warehouse, read_only=True) as con:
+        assert con.execute("select n from marts.kpi").fetchall() == [(2,)]
