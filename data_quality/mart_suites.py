@@ -95,7 +95,7 @@ def _translate(test: dict, unmeasured: frozenset[str]) -> tuple[str, gxe.Expecta
 
 
 def mart_models(manifest: dict) -> list[str]:
-    """The KPI marts: every model in the `marts` schema named `kpi_*`."""
+    """The KPI marts: every model of the marts database named `kpi_*`."""
     return sorted(
         node["name"] for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["config"].get("database") == MARTS_DATABASE

@@ -46,19 +46,19 @@ class CompiledRule:
 
     domain: str  # the rows GE looks at (element_count)
     missing: str  # of those, the ones GE leaves out as missing (missing_count)
-    unexpected: str  # of the rest, the ones that break the rule (unexpected_count)
+    # of the rest, the ones that break the rule (unexpected_count); None for a uniqueness rule,
+    # which the evaluator phrases with `is_repeated` once it has found the repeated values
+    unexpected: str | None
     column: str | None  # the column whose values are the sample (None: several columns)
-    # A uniqueness rule: the columns whose repeated values break it. Its `unexpected` names the
-    # table `{repeated}` of the values that repeat, which the evaluator computes first (grouping
-    # the rows costs far less than a window partitioned by the key).
-    repeated_key: tuple[str, ...] = ()
+    repeated_key: tuple[str, ...] = ()  # a uniqueness rule: the columns whose repeated values break it
 
 
-def _is_repeated(columns: list[str]) -> str:
-    """The row's value of `columns` is among those in `{repeated}` (NULL matching NULL, as pandas'
-    duplicated() and a GROUP BY both count them)."""
+def is_repeated(columns: tuple[str, ...], repeated: str) -> str:
+    """The row's value of `columns` is among those of the table `repeated` (NULL matching NULL, as
+    pandas' duplicated() and a GROUP BY both count them). Finding the repeated values by grouping
+    first costs far less than a window partitioned by the key."""
     matches = " and ".join(f"repeated.{quote_ident(c)} is not distinct from _rows.{quote_ident(c)}" for c in columns)
-    return f"exists (select 1 from {{repeated}} as repeated where {matches})"
+    return f"exists (select 1 from {repeated} as repeated where {matches})"
 
 
 def _literal(value) -> str | None:
@@ -161,14 +161,14 @@ def compile_rule(expectation_type: str, kwargs: dict, types: dict[str, str]) -> 
             return None
         return CompiledRule(domain, _is_null(column, types), f"not regexp_matches({col}, {_literal(regex)})", column)
     if expectation_type == "expect_column_values_to_be_unique" and domain == "true":
-        return CompiledRule(domain, _is_null(column, types), _is_repeated([column]), column, (column,))
+        return CompiledRule(domain, _is_null(column, types), None, column, (column,))
     if expectation_type == "expect_compound_columns_to_be_unique" and domain == "true":
         columns = kwargs["column_list"]
         if kwargs.get("ignore_row_if", "all_values_are_missing") != "all_values_are_missing" or \
                 any(c not in types for c in columns):
             return None
         missing = "(" + " and ".join(_is_null(c, types) for c in columns) + ")"
-        return CompiledRule(domain, missing, _is_repeated(columns), None, tuple(columns))
+        return CompiledRule(domain, missing, None, None, tuple(columns))
     return None
 
 

@@ -18,10 +18,10 @@ from great_expectations.core import ExpectationSuiteValidationResult, Expectatio
 from data_quality.data_docs import SAMPLE_VALUES, merge_chunk_results
 from data_quality.outcomes import ROW_KEY, SAMPLE_SIZE, RuleOutcome, SuiteOutcome, clean, sample_value
 from data_quality.sql import quote_ident
-from data_quality.sql_rules import CompiledRule, compile_rule
+from data_quality.sql_rules import CompiledRule, compile_rule, is_repeated
 
 FLAGS_TABLE = "_validation_flags"
-FAILING_TABLE = "_validation_failing"  # the rows that break a rule, with all their columns
+FAILING_TABLE = "_validation_failing"  # each failing rule's first rows, with all their columns
 REPEATED_TABLE = "_validation_repeated_{}"  # per uniqueness rule, the key values that repeat
 ENGINE = "duckdb"
 
@@ -63,11 +63,13 @@ def validate_in_duckdb(con: duckdb.DuckDBPyConnection, query: str, suite: gx.Exp
             f"count(*) filter (where {_flag(kind, i)})" for i in range(len(compiled)) for kind in ("domain", "missing", "fails")
         ) + f" from {FLAGS_TABLE}").fetchall()[0]
         rows, outcomes, results = counts[0], [], []
-        if any(counts[3::3]):  # the failing rows' values, for the samples
-            failing = " or ".join(_flag("fails", i) for i in range(len(compiled)))
+        if any(counts[3::3]):  # the values of each failing rule's first rows, for the samples
+            sampled = " union ".join(
+                f"(select {ROW_KEY} from {FLAGS_TABLE} where {_flag('fails', i)} order by {ROW_KEY} limit {SAMPLE_VALUES})"
+                for i in range(len(compiled)) if counts[3 + 3 * i])
             con.execute(f"create or replace temp table {FAILING_TABLE} as select _rows.*, flags.* exclude ({ROW_KEY}) "
-                        f"from ({query}) as _rows semi join (select {ROW_KEY} from {FLAGS_TABLE} where {failing}) "
-                        f"as failing using ({ROW_KEY}) join {FLAGS_TABLE} as flags using ({ROW_KEY})")
+                        f"from ({query}) as _rows semi join ({sampled}) as sampled using ({ROW_KEY}) "
+                        f"join {FLAGS_TABLE} as flags using ({ROW_KEY})")
         for i, (expectation, rule) in enumerate(zip(suite.expectations, compiled)):
             domain, missing, fails = counts[1 + 3 * i: 4 + 3 * i]
             outcome, sample = _outcome(con, expectation, rule, _flag("fails", i), fails, len(compiled))
@@ -93,7 +95,7 @@ def _with_repeated_values(con: duckdb.DuckDBPyConnection, query: str, rule: Comp
     key = ", ".join(quote_ident(column) for column in rule.repeated_key)
     con.execute(f"create or replace temp table {table} as select {key} from ({query}) as _rows "
                 f"group by {key} having count(*) > 1")
-    return dataclasses.replace(rule, unexpected=rule.unexpected.format(repeated=table))
+    return dataclasses.replace(rule, unexpected=is_repeated(rule.repeated_key, table))
 
 
 def _outcome(con, expectation, rule: CompiledRule, flag: str, fails: int, rules: int) -> tuple[RuleOutcome, list]:

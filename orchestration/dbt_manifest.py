@@ -50,6 +50,8 @@ def selectors_for(manifest: dict, names: set[str] | frozenset[str]) -> list[str]
         if node["resource_type"] == "test" and node["name"] in names:
             kind = node.get("test_metadata", {}).get("name", "")
             groups.setdefault((kind, node.get("attached_node") or ""), []).append(node["name"])
+    if unknown := set(names) - {name for group in groups.values() for name in group}:
+        raise ValueError(f"not tests of this dbt project: {', '.join(sorted(unknown))}")
     selectors = []
     for group in groups.values():
         pattern = os.path.commonprefix(group) + "*"

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.dbt_manifest import load_manifest, selectors_for
 from orchestration.settings import DBT_PROJECT_DIR
@@ -31,6 +33,12 @@ def test_the_tests_of_one_kind_on_one_model_become_one_prefix_unless_it_names_an
     }.items()}}
     selected = {"not_null_kpi_x_a", "not_null_kpi_x_b", "unique_kpi_y_id", "unique_kpi_y_key"}
     assert selectors_for(manifest, selected) == ["not_null_kpi_x_*", "unique_kpi_y_id", "unique_kpi_y_key"]
+
+
+def test_a_name_that_is_no_test_of_the_project_is_refused_not_dropped():
+    manifest = {"nodes": {"a": _test("not_null_kpi_x_a", "not_null", "kpi_x")}}
+    with pytest.raises(ValueError, match="not tests of this dbt project: not_a_test"):
+        selectors_for(manifest, {"not_null_kpi_x_a", "not_a_test"})
 
 
 def test_in_dbt_the_selectors_leave_out_exactly_the_tests_of_the_mart_suites(tmp_path):

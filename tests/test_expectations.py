@@ -117,7 +117,7 @@ def _manifest() -> dict:
 
 
 def _mart(con, rows: list[tuple]) -> None:
-    con.execute("create schema if not exists marts")
+    con.execute("attach if not exists ':memory:' as marts")  # as the marts database is attached to the warehouse
     con.execute("create or replace table marts.kpi_demo_monthly "
                 "(month date, owner_id varchar, opportunities_won int, win_rate double)")
     con.executemany("insert into marts.kpi_demo_monthly values (?, ?, ?, ?)", rows)

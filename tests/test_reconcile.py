@@ -15,8 +15,8 @@ AS_OF = dt.date(2025, 3, 31)
 @pytest.fixture
 def con():
     con = duckdb.connect()
-    for schema in ("validated", "marts"):
-        con.execute(f"create schema {schema}")
+    con.execute("create schema validated")
+    con.execute("attach ':memory:' as marts")  # as the marts database is attached to the warehouse
     con.execute("""create table validated.opportunity as select * from (values
         ('006A', true, true, 920.00, 'EUR', date '2025-03-10', timestamp '2025-01-01', false),
         ('006B', true, false, 100.00, 'USD', date '2025-03-12', timestamp '2025-01-02', false),

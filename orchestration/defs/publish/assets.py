@@ -16,7 +16,7 @@ from orchestration.resources import PipelineConfig
 from orchestration.runner import PUBLISHED_KEY
 from orchestration.salesforce.objects import OBJECTS
 
-# Every mart model and the KPI catalog, as (warehouse schema, table) pairs.
+# Every mart model and the KPI catalog, as (layer, table) pairs: `marts`, or the seed's schema.
 PUBLISHED = published_relations(dbt_project.manifest_path)
 
 
@@ -54,9 +54,9 @@ FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=26), w
 OWNERS = ["team:sales-ops-data"]
 
 
-def _description(schema: str, name: str) -> str:
+def _description(layer_name: str, name: str) -> str:
     node = next(n for n in load_manifest(dbt_project.manifest_path)["nodes"].values()
-                if n["name"] == name and layer(n) == schema)
+                if n["name"] == name and layer(n) == layer_name)
     return (f"`{name}` as BI tools read it from the published database and Parquet folder. "
             f"{node.get('description', '').strip()}")
 
@@ -70,7 +70,7 @@ MART_KEYS = {name: dg.AssetKey(["published", name]) for _, name in PUBLISHED}
     specs=[
         dg.AssetSpec(
             PUBLISHED_KEY,
-            deps=[dg.AssetKey([schema, name]) for schema, name in PUBLISHED],
+            deps=[dg.AssetKey([layer_name, name]) for layer_name, name in PUBLISHED],
             kinds={"duckdb", "parquet"},
             owners=OWNERS,
             tags={"layer": "published"},
@@ -86,8 +86,8 @@ MART_KEYS = {name: dg.AssetKey(["published", name]) for _, name in PUBLISHED}
         *[
             dg.AssetSpec(MART_KEYS[name], deps=[PUBLISHED_KEY], kinds={"duckdb", "parquet"}, owners=OWNERS,
                          tags={"layer": "published"}, freshness_policy=FRESHNESS,
-                         description=_description(schema, name))
-            for schema, name in PUBLISHED
+                         description=_description(layer_name, name))
+            for layer_name, name in PUBLISHED
         ],
     ],
 )

@@ -19,11 +19,11 @@ from orchestration.defs.quality.results import to_check_result
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.kpi_catalog import load_catalog, unmeasured_kpis
 from orchestration.resources import PipelineConfig
+from orchestration.settings import MARTS_DATABASE
 
-SCHEMA = "marts"
 _manifest = load_manifest(dbt_project.manifest_path)
 MARTS: dict[dg.AssetKey, MartSuite] = {
-    dg.AssetKey([SCHEMA, model]): build_mart_suite(_manifest, model) for model in mart_models(_manifest)
+    dg.AssetKey([MARTS_DATABASE, model]): build_mart_suite(_manifest, model) for model in mart_models(_manifest)
 }
 
 
@@ -53,13 +53,13 @@ def mart_expectations(context: dg.AssetCheckExecutionContext, pipeline: Pipeline
             try:
                 unmeasured = unmeasured_kpis(catalog, mart.model, missing) if missing else frozenset()
                 suite = build_mart_suite(_manifest, mart.model, unmeasured).suite if unmeasured else mart.suite
-                outcome = validate_query(con, mart.query(SCHEMA), suite, chunk_key=mart.chunk_key)
+                outcome = validate_query(con, mart.query(MARTS_DATABASE), suite, chunk_key=mart.chunk_key)
             except Exception as exc:  # noqa: BLE001 - this mart is not audited: held back, the others still checked
                 yield dg.AssetCheckResult(
                     asset_key=key, check_name="expectations", passed=False,
                     description=f"{mart.model}: its suite could not be evaluated: {exc}")
                 continue
             page = store_result(pipeline.paths.data_docs, pipeline.paths.gx_stores, suite, outcome.result,
-                                run_name=context.run.run_id, batch=f"{SCHEMA}.{mart.model}")
+                                run_name=context.run.run_id, batch=f"{MARTS_DATABASE}.{mart.model}")
             yield to_check_result(mart_gate(mart.model, outcome), asset_key=key, check_name="expectations",
                                   extra_metadata={"data_docs": dg.MetadataValue.url(page.as_uri())})

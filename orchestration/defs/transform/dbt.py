@@ -16,11 +16,10 @@ from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
-from data_quality.sql import quote_ident
 from orchestration.dbt_child import PARENT_ENV, stop
 from orchestration.dbt_manifest import layer, load_manifest, selectors_for
 from orchestration.resources import PipelineConfig
-from orchestration.settings import DBT_PROJECT_DIR, dbt_threads, duckdb_settings
+from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -31,14 +30,6 @@ if not dbt_project.manifest_path.exists():
 _manifest = load_manifest(dbt_project.manifest_path)
 MART_SUITE_TESTS = frozenset(dbt_tests_in_mart_suites(_manifest))
 MART_SUITE_SELECTORS = selectors_for(_manifest, MART_SUITE_TESTS)
-
-
-def drop_marts_of_the_old_layout(con) -> None:
-    """Marts built before they had a database of their own (marts.duckdb) sit in the warehouse's
-    `marts` schema: dropped, as dbt builds them again beside it, and `marts.<table>` would name
-    either while both exist."""
-    warehouse = con.execute("select current_database()").fetchall()[0][0]
-    con.execute(f"drop schema if exists {quote_ident(warehouse)}.marts cascade")
 
 
 def write_run_context(con, as_of: dt.date, not_exported: list[str]) -> None:
@@ -95,19 +86,15 @@ def crm_kpi_dbt_models(
     reach dbt through the warehouse (`write_run_context`), not --vars, which would make dbt parse
     the whole project again whenever they change."""
     paths = pipeline.paths
-    # dbt reads the warehouse path from CRM_KPI_HOME (profiles.yml) and writes its logs and
-    # artifacts under the state directory, never into the repo.
+    # dbt (crm-kpi-dbt, orchestration/dbt_child.py) works in the state directory, with the
+    # warehouse's DuckDB settings, and writes its logs and artifacts there, never into the repo.
     os.environ["CRM_KPI_HOME"] = str(paths.home)
-    settings = duckdb_settings(paths.home)  # profiles.yml reads them
-    os.environ["CRM_KPI_DUCKDB_MEMORY_LIMIT"] = settings["memory_limit"]
-    os.environ["CRM_KPI_DUCKDB_THREADS"] = settings["threads"]
     os.environ[PARENT_ENV] = str(os.getpid())  # dbt dies with this process (orchestration/dbt_child.py)
     # dbt's log file (dbt.log in the target folder) at info: at debug, its default, it also holds
     # every SQL statement (those are in target/run/ anyway), and writing them costs a second a run.
     # DBT_LOG_LEVEL_FILE=debug in the environment brings them back.
     os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
     with warehouse.get_connection() as con:  # closed before dbt opens the file: one writer at a time
-        drop_marts_of_the_old_layout(con)
         write_run_context(con, pipeline.as_of_date, objects_not_exported(con))
         raw_rows = con.execute("select coalesce(sum(estimated_size), 0) from duckdb_tables() "
                                "where schema_name = 'raw'").fetchall()[0][0]
