@@ -103,7 +103,7 @@ def duckdb_settings(home: Path) -> dict[str, str]:
     """DuckDB's settings for every connection that reads or writes the warehouse: the Dagster
     steps, dbt (profiles.yml reads the same variables) and the publish. Without them each DuckDB
     would take 80 % of the machine's memory, so a run's peak followed the machine, not the work.
-    Only one of them works on the warehouse at a time (the steps close theirs before dbt starts),
+    Only one of them works on the warehouse at a time (the steps release theirs before dbt starts),
     so each may have the whole limit; past it DuckDB spills to `temp_directory`, a folder of the
     state directory itself (DuckDB creates the folder, not its parents).
 

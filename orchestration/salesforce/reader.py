@@ -87,10 +87,14 @@ def sniff_dialect(con: duckdb.DuckDBPyConnection, path: Path, source: Path) -> D
 
     When records have different numbers of fields (a line cut short), the sniffer may find no
     delimiter that fits them all; the header then decides, read as plain comma-separated values
-    (what every CRM's CSV export writes)."""
+    (what every CRM's CSV export writes).
+
+    Only the dialect is wanted, so the sniffer guesses no column types (every value is read as
+    text): guessing them, dates in a dozen formats, was most of its time."""
     try:
         delimiter, quote, escape = con.execute(
-            "select Delimiter, Quote, Escape from sniff_csv($path, header = true, all_varchar = true)",
+            "select Delimiter, Quote, Escape from sniff_csv($path, header = true, all_varchar = true, "
+            "auto_type_candidates = ['VARCHAR'])",
             {"path": str(source)},
         ).fetchall()[0]
     except duckdb.Error as exc:

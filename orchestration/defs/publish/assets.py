@@ -3,7 +3,6 @@
 import datetime as dt
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import record_good_run
 from data_quality.sql import quote_ident
@@ -12,7 +11,7 @@ from orchestration.dbt_manifest import layer, load_manifest, published_relations
 from orchestration.defs.publish.describe import describe_published
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.publish import PublishEntry, publish_tables
-from orchestration.resources import PipelineConfig
+from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.runner import PUBLISHED_KEY
 from orchestration.salesforce.objects import OBJECTS
 
@@ -37,7 +36,7 @@ def _check_summary(context: dg.AssetExecutionContext) -> dict[str, int]:
     return summary
 
 
-def _source_row_counts(warehouse: DuckDBResource) -> dict[str, int]:
+def _source_row_counts(warehouse: WarehouseResource) -> dict[str, int]:
     """The rows of each object's raw table (not of a load a killed run left half done)."""
     objects = {obj.table for obj in OBJECTS}
     with warehouse.get_connection() as con:
@@ -91,7 +90,7 @@ MART_KEYS = {name: dg.AssetKey(["published", name]) for _, name in PUBLISHED}
         ],
     ],
 )
-def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: DuckDBResource):
+def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: WarehouseResource):
     """Publish every mart at once (one atomic swap), then describe each published table."""
     paths = pipeline.paths
     entry = PublishEntry(
@@ -101,6 +100,7 @@ def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig,
         source_row_counts=_source_row_counts(warehouse),
         check_summary=_check_summary(context),
     )
+    warehouse.release()  # the publish opens and copies the files itself
     counts = publish_tables(paths.warehouse, paths.published_db, PUBLISHED, context.run.run_id, entry)
     # This run's loads become the baseline the next run's volume and schema checks compare with.
     with warehouse.get_connection() as con:

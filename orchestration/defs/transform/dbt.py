@@ -12,13 +12,12 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
-from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.dbt_child import PARENT_ENV, stop
 from orchestration.dbt_manifest import layer, load_manifest, selectors_for
-from orchestration.resources import PipelineConfig
+from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -79,7 +78,7 @@ class CrmKpiDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=CrmKpiDbtTranslator(),
 )
 def crm_kpi_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig, warehouse: DuckDBResource
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, pipeline: PipelineConfig, warehouse: WarehouseResource
 ):
     """`dbt build` (models and their tests) for the run's as-of date, told which objects the export
     does not hold, so the KPIs only those objects can measure are NULL (not measured), not 0. Both
@@ -94,10 +93,11 @@ def crm_kpi_dbt_models(
     # every SQL statement (those are in target/run/ anyway), and writing them costs a second a run.
     # DBT_LOG_LEVEL_FILE=debug in the environment brings them back.
     os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
-    with warehouse.get_connection() as con:  # closed before dbt opens the file: one writer at a time
+    with warehouse.get_connection() as con:
         write_run_context(con, pipeline.as_of_date, objects_not_exported(con))
         raw_rows = con.execute("select coalesce(sum(estimated_size), 0) from duckdb_tables() "
                                "where schema_name = 'raw'").fetchall()[0][0]
+    warehouse.release()  # dbt opens the files next: one writer at a time
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
     args = ["build", "--exclude-resource-type", "unit_test", "--threads", dbt_threads(raw_rows)]
     # Left out of full and subset runs alike: dbt would bring them back with their models.
