@@ -162,7 +162,13 @@ class WarehouseResource(DuckDBResource):
         cursor = self._shared.cursor()
         try:
             yield cursor
-        finally:
+        except BaseException:
+            # The next step opens the files afresh: an error DuckDB calls fatal (a failed write to
+            # its log) leaves the opening unusable, and a failed step may have changed a setting.
+            cursor.close()
+            self.release()
+            raise
+        else:
             cursor.close()
 
     def release(self) -> None:

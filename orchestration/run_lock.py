@@ -1,7 +1,7 @@
 """One run at a time per state directory.
 
-DuckDB lets one process write the warehouse, but a run opens and closes it many times, so two runs
-started together would interleave their loads, models and publishes. A run therefore holds an
+DuckDB lets one process write the warehouse, but a run hands it over several times (its steps, dbt's
+process, the publish), so two runs started together would interleave their loads, models and publishes. A run therefore holds an
 exclusive lock on `<home>/run.lock` from start to end. The lock is the kernel's (`flock`): a run
 that is killed releases it with its process, so there is never a stale lock to clean up.
 """

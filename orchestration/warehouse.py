@@ -167,8 +167,8 @@ def merge_needs_warehouse(exc: WarehouseDamaged) -> str:
 
 
 def check_at_run_start(path: Path, rebuilds: bool, now: dt.datetime | None = None) -> list[MovedAside]:
-    """Open the warehouse and the marts beside it once each, as every step will, before a run's
-    steps launch; then drop the marts an older layout kept in the warehouse (see below).
+    """Open the warehouse and the marts beside it once each, as the run's steps will, before they
+    launch; then drop the marts an older layout kept in the warehouse (see below).
 
     A damaged file raises `WarehouseDamaged` when the run needs its data (`rebuilds` false: a
     merge); when the run rebuilds it anyway (a full export) the file is moved aside instead (the

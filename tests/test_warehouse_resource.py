@@ -69,15 +69,18 @@ def test_a_released_warehouse_is_free_for_another_process_and_opened_again_when_
 
 
 def test_the_warehouse_is_free_once_the_run_ends_even_when_a_step_failed(tmp_path):
+    kept = []
+
     @dg.asset
     def fails(warehouse: WarehouseResource) -> None:
+        kept.append(warehouse)  # the run's resource outlives the run: only the teardown closes its opening
         with warehouse.get_connection() as con:
             con.execute("create table kept as select 1 as n")
         raise RuntimeError("a step that fails with the warehouse open")
 
     result = dg.materialize([fails], resources={"warehouse": WarehouseResource(database=str(tmp_path / "w.duckdb"))},
                             raise_on_error=False)
-    assert not result.success
+    assert not result.success and kept
     assert _another_process_can_write(tmp_path / "w.duckdb")
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         assert con.execute("select n from kept").fetchall() == [(1,)]
@@ -99,3 +102,28 @@ def test_each_connection_of_a_run_has_its_own_temporary_tables(tmp_path):
 
     assert _run(tmp_path, leaves_a_temp_table, looks_for_it).success
     assert seen == {"temp tables": 0}
+
+
+def test_a_step_that_fails_inside_its_connection_leaves_the_next_step_a_fresh_opening(tmp_path, monkeypatch):
+    """A fatal DuckDB error invalidates the opening it happened on, and a failed step may have
+    changed a database-wide setting: the next step does not inherit either."""
+    monkeypatch.delenv("CRM_KPI_DUCKDB_MEMORY_LIMIT", raising=False)
+    seen = {}
+
+    @dg.asset
+    def fails(warehouse: WarehouseResource) -> None:
+        with warehouse.get_connection() as con:
+            con.execute("set global memory_limit = '123MB'")
+            raise RuntimeError("a step that fails with the warehouse open")
+
+    @dg.asset
+    def runs_after_it(warehouse: WarehouseResource) -> None:
+        with warehouse.get_connection() as con:
+            seen["memory_limit"] = _memory_limit(con)
+
+    job = dg.define_asset_job("fails_then_runs", selection=[fails, runs_after_it])
+    defs = dg.Definitions(assets=[fails, runs_after_it], jobs=[job],
+                          resources={"warehouse": WarehouseResource(database=str(tmp_path / "w.duckdb"))})
+    result = defs.resolve_job_def("fails_then_runs").execute_in_process(raise_on_error=False)
+    assert not result.success
+    assert seen == {"memory_limit": "3.7 GiB"}

@@ -3,11 +3,10 @@
 import datetime as dt
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from data_quality.load_audit import record_export, record_load
 from orchestration.mart_metadata import ROW_COUNT, rows_change
-from orchestration.resources import PipelineConfig
+from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.salesforce.export import ExportError, find_object_file
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OBJECTS, SObject
@@ -29,7 +28,7 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
         ),
     )
     def _load(
-        context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: DuckDBResource
+        context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
         # The load time is metadata about the load, not an input of any KPI.
         loaded_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

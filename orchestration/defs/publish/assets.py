@@ -105,6 +105,7 @@ def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig,
     # This run's loads become the baseline the next run's volume and schema checks compare with.
     with warehouse.get_connection() as con:
         record_good_run(con, context.run.run_id, dt.datetime.fromisoformat(entry.published_at))
+    warehouse.release()  # the run's last write: the dashboard and the descriptions read the published file
     yield dg.MaterializeResult(
         asset_key=PUBLISHED_KEY,
         metadata={

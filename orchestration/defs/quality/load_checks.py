@@ -9,13 +9,12 @@ import datetime as dt
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from data_quality.config import load_quality_config
 from data_quality.load_audit import freshness, in_export, schema_drift, volume
 from data_quality.sql import quote_ident
 from orchestration.defs.quality.results import to_check_result
-from orchestration.resources import PipelineConfig
+from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.salesforce.objects import OBJECTS, SObject
 from orchestration.settings import as_of_cutoff
 
@@ -46,7 +45,7 @@ def _checks_for(obj: SObject) -> dg.AssetChecksDefinition:
         ],
     )
     def _load_checks(context: dg.AssetCheckExecutionContext, pipeline: PipelineConfig,
-                     warehouse: DuckDBResource) -> Iterator[dg.AssetCheckResult]:
+                     warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         config = load_quality_config()
         run_id = context.run.run_id
         with warehouse.get_connection() as con:

@@ -8,7 +8,6 @@ more in Dagster's bookkeeping than the suites themselves.
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from data_quality.data_docs import store_result
 from data_quality.load_audit import objects_not_exported
@@ -18,7 +17,7 @@ from orchestration.dbt_manifest import load_manifest
 from orchestration.defs.quality.results import to_check_result
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.kpi_catalog import load_catalog, unmeasured_kpis
-from orchestration.resources import PipelineConfig
+from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.settings import MARTS_DATABASE
 
 _manifest = load_manifest(dbt_project.manifest_path)
@@ -41,7 +40,7 @@ MARTS: dict[dg.AssetKey, MartSuite] = {
     can_subset=True,
 )
 def mart_expectations(context: dg.AssetCheckExecutionContext, pipeline: PipelineConfig,
-                      warehouse: DuckDBResource) -> Iterator[dg.AssetCheckResult]:
+                      warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
     selected = context.selected_asset_check_keys
     with warehouse.get_connection() as con:
         # a KPI the export cannot measure must be NULL throughout, not merely allowed to be

@@ -1,29 +1,28 @@
 """Reconciliation checks on the marts: blocking, since a mismatch means wrong numbers."""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from data_quality.reconcile import marts_match_raw, one_row_per_opportunity, rep_mart_sums_to_company
 from orchestration.defs.quality.results import to_check_result
-from orchestration.resources import PipelineConfig
+from orchestration.resources import PipelineConfig, WarehouseResource
 
 
 @dg.asset_check(asset=dg.AssetKey(["marts", "kpi_company_monthly"]), name="reconciles_with_raw",
                 blocking=True, description="Total bookings, opportunity and lead counts equal raw.")
-def reconciles_with_raw(pipeline: PipelineConfig, warehouse: DuckDBResource) -> dg.AssetCheckResult:
+def reconciles_with_raw(pipeline: PipelineConfig, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
         return to_check_result(marts_match_raw(con, pipeline.as_of_date))
 
 
 @dg.asset_check(asset=dg.AssetKey(["marts", "kpi_rep_monthly"]), name="sums_to_company", blocking=True,
                 description="Every additive KPI summed over reps equals the company mart.")
-def sums_to_company(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+def sums_to_company(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
         return to_check_result(rep_mart_sums_to_company(con))
 
 
 @dg.asset_check(asset=dg.AssetKey(["marts", "fct_opportunities"]), name="one_row_per_opportunity",
                 blocking=True, description="One row per live raw opportunity: no join multiplies rows.")
-def one_row_per_opportunity_check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+def one_row_per_opportunity_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
         return to_check_result(one_row_per_opportunity(con))

@@ -8,14 +8,13 @@ quarantine are validated (see data_quality/validation_scope.py).
 import datetime as dt
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from data_quality.config import load_quality_config
 from data_quality.data_docs import store_result
 from data_quality.raw_validation import validate_raw
 from data_quality.rules import OBJECT_RULES, RuleContext
 from orchestration.defs.quality.results import to_check_result
-from orchestration.resources import PipelineConfig
+from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.salesforce.objects import OBJECTS, OBJECTS_BY_NAME, SObject
 
 
@@ -40,7 +39,7 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
         check_specs=[dg.AssetCheckSpec("expectations", asset=key, blocking=True,
                                        description=f"The {obj.api_name} expectation suite, within its thresholds.")],
     )
-    def _validate(context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: DuckDBResource):
+    def _validate(context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: WarehouseResource):
         with warehouse.get_connection() as con:
             done = validate_raw(con, obj.api_name, obj.table, _rule_context(con, pipeline), pipeline.load_mode,
                                 load_quality_config(), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
