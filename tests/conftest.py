@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 
 import duckdb
 import pytest
@@ -14,6 +15,14 @@ from tests.demo_org_support import AS_OF, PIPELINE_AS_OF
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+# A shell starts a background job (CI's, say) with SIGINT ignored, and a Dagster run in this
+# process ends by pointing SIGTERM at whatever SIGINT does (dagster._utils.interrupts): after the
+# first run, SIGTERM was ignored by this worker and by every process a later test started (an
+# ignored signal outlives exec), so terminate() no longer ended them. Which tests met it depended
+# on how the files fell to the workers. Python's own handler, as in a terminal, is passed to no child.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
