@@ -1,6 +1,6 @@
 """Expectations compiled to DuckDB SQL (data_quality/sql_rules.py) find exactly what Great
 Expectations' pandas engine finds: on a table of edge cases here, and on every raw suite of the
-bad-input corpus and every mart suite in test_bad_inputs.py and test_expectations.py."""
+bad-input corpus and every mart suite in test_bad_inputs.py and test_mart_suites.py."""
 
 from __future__ import annotations
 
