@@ -94,3 +94,21 @@ def test_the_ui_sees_a_live_runs_events_while_the_run_still_holds_its_connection
         time.sleep(0.1)
     assert len(seen) == written > 5
     assert seen[-1].dagster_event_type == dg.DagsterEventType.RUN_SUCCESS
+
+
+def test_the_event_log_looks_a_table_up_once_until_a_wipe(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    storage = get_instance(state_paths(tmp_path / "home")).event_log_storage
+    lookups = []
+    stock = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table",
+                        lambda self, name: lookups.append(name) or stock(self, name))
+
+    assert storage.has_table("asset_check_executions") and storage.has_table("asset_check_executions")
+    assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+    assert lookups == ["asset_check_executions", "no_such_table", "no_such_table"]
+
+    lookups.clear()
+    storage.wipe()  # the files go: what was found in them is looked up again
+    assert storage.has_table("asset_check_executions")
+    assert "asset_check_executions" in lookups
