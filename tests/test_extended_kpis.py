@@ -44,6 +44,33 @@ def test_rep_and_team_rows_add_up_to_the_company_for_every_additive_kpi(publishe
         pd.testing.assert_frame_equal(rolled, company, check_dtype=False, atol=1e-6)
 
 
+DAILY_AND_REFERENCE = ["calls", "meetings", "social_touches", "emails_sent", "bookings_amount"]
+
+
+def test_company_rows_of_kpi_sales_daily_add_up_to_an_independent_pandas_computation_of_each_month(published):
+    expected = reference_company_extended(published["export"], PIPELINE_AS_OF).set_index("month")[DAILY_AND_REFERENCE]
+    actual = _query(published, f"""
+        select cast(date_trunc('month', date_day) as date) as month,
+            {', '.join(f'sum({c}) as {c}' for c in DAILY_AND_REFERENCE)}
+        from kpi_sales_daily where entity_type = 'company' group by all""")
+    actual["month"] = pd.to_datetime(actual["month"]).dt.date
+    actual = actual.set_index("month").reindex(expected.index, fill_value=0)
+    pd.testing.assert_frame_equal(actual.astype(float), expected.astype(float), rtol=0, atol=1e-6)
+    assert (expected > 0).any().all()  # every KPI compared is seen in some month
+
+
+def test_rep_and_team_rows_of_kpi_sales_daily_add_up_to_the_company_on_every_day(published):
+    sums = _query(published, f"""
+        select date_day, entity_type, {', '.join(f'sum({c}) as {c}' for c in DAILY_AND_REFERENCE)}
+        from kpi_sales_daily group by all""")
+    company = sums[sums["entity_type"] == "company"].set_index("date_day")[DAILY_AND_REFERENCE]
+    assert len(company) > 300
+    for grain in ("rep", "team"):
+        rolled = sums[sums["entity_type"] == grain].set_index("date_day")[DAILY_AND_REFERENCE]
+        pd.testing.assert_frame_equal(rolled.reindex(company.index, fill_value=0), company,
+                                      check_dtype=False, atol=1e-6)
+
+
 def test_the_company_contract_mart_and_the_sales_mart_agree_on_shared_kpis(published):
     diff = _query(published, """
         select count(*) as mismatches from kpi_company_monthly as contract

@@ -15,6 +15,16 @@
     ]) }}
 {%- endmacro %}
 
+{#- The measures the daily mart reports: the day-to-day leading indicators and the day's bookings.
+    int_sales_daily sums them per owner and day, kpi_sales_daily per rep, team and company. -#}
+{% macro sales_daily_measures() -%}
+    {{ return([
+        'activities', 'calls', 'emails_logged', 'meetings', 'social_touches', 'emails_sent',
+        'leads_created', 'opportunities_created', 'opportunities_won', 'opportunities_lost',
+        'bookings_amount',
+    ]) }}
+{%- endmacro %}
+
 {#- One branch: `event_date` and `owner_id` expressions, the measures it sets (name → expression),
     and the rest of the query (from/join/where). -#}
 {% macro sales_event_branch(source, event_date, owner_id, measures, from_clause) -%}

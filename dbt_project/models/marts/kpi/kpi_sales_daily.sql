@@ -1,35 +1,16 @@
 {#- The day-to-day signals by calendar day, per rep, team and company: the leading indicators a
     sales leader watches within the month, and the day's bookings. -#}
-{%- set daily_measures = ['activities', 'calls', 'emails_logged', 'meetings', 'social_touches', 'emails_sent',
-                          'leads_created', 'opportunities_created', 'opportunities_won',
-                          'opportunities_lost', 'bookings_amount'] -%}
 with
 
-events as (
+owner_days as (
 
-    select * from {{ ref('int_sales_events') }}
+    select * from {{ ref('int_sales_daily') }}
 
 ),
 
 owners as (
 
     select * from {{ ref('dim_users') }}
-
-),
-
-owner_days as (
-
-    -- per owner first: the rep, team and company rows then group days, not events
-    select
-        event_date,
-        owner_id,
-        {%- for measure in daily_measures %}
-        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from events
-    -- quotas are monthly targets, not events of a day
-    where event_source <> 'quota'
-    group by event_date, owner_id
 
 ),
 
@@ -49,7 +30,7 @@ kpis as (
         event_date as date_day,
         'rep' as entity_type,
         coalesce(owner_id, '(unassigned)') as entity_id,
-        {{ daily_measures | join(', ') }}
+        {{ sales_daily_measures() | join(', ') }}
     from event_rows
 
     union all
@@ -58,7 +39,7 @@ kpis as (
         event_date as date_day,
         'team' as entity_type,
         coalesce(team_id, '(unassigned)') as entity_id,
-        {%- for measure in daily_measures %}
+        {%- for measure in sales_daily_measures() %}
         {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
         {%- endfor %}
     from event_rows
@@ -70,7 +51,7 @@ kpis as (
         event_date as date_day,
         'company' as entity_type,
         'company' as entity_id,
-        {%- for measure in daily_measures %}
+        {%- for measure in sales_daily_measures() %}
         {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
         {%- endfor %}
     from event_rows
