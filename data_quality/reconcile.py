@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from data_quality.as_of import as_of_cutoff
 from data_quality.load_audit import CheckOutcome
 
 CENT = 0.005  # half a cent: sums of doubles may differ in the last bits, never by a cent
 
-# Raw facts by the KPI contract's words: live rows, amounts converted into the corporate currency.
-_RAW_OPPORTUNITIES = """
+# The validated facts by the KPI contract's words: live rows, amounts in the corporate currency.
+_OPPORTUNITIES = """
     with rates as (select iso_code, conversion_rate from validated.currency_type),
     org as (select count(*) as currencies from rates)
     select
@@ -29,7 +30,7 @@ _RAW_OPPORTUNITIES = """
     left join rates on rates.iso_code = o.currency_iso_code
     where not coalesce(o.is_deleted, false)
 """
-_RAW_LEADS = """
+_LEADS = """
     select count(*) from validated.lead
     where not coalesce(is_deleted, false) and created_date < $cutoff
 """
@@ -43,26 +44,30 @@ ADDITIVE = ("leads_created", "leads_converted", "leads_contacted", "opportunitie
             "quota_amount")
 
 
-def marts_match_raw(con, as_of: dt.date) -> CheckOutcome:
-    """Company totals of kpi_company_monthly equal the same totals computed from raw."""
-    params = {"as_of": as_of, "cutoff": as_of + dt.timedelta(days=1)}
-    created, won, lost, bookings = con.execute(_RAW_OPPORTUNITIES, params).fetchall()[0]
-    leads = con.execute(_RAW_LEADS, {"cutoff": params["cutoff"]}).fetchall()[0][0]
+def marts_match_validated(con, as_of: dt.date) -> CheckOutcome:
+    """Company totals of kpi_company_monthly equal the same totals computed from the
+    validated tables (raw without its quarantined rows, which the marts leave out too)."""
+    params = {"as_of": as_of, "cutoff": as_of_cutoff(as_of)}
+    created, won, lost, bookings = con.execute(_OPPORTUNITIES, params).fetchall()[0]
+    leads = con.execute(_LEADS, {"cutoff": params["cutoff"]}).fetchall()[0][0]
     mart = con.execute(_MART_TOTALS).fetchall()[0]
     expected = {"opportunities_created": created, "opportunities_won": won, "opportunities_lost": lost,
                 "bookings_amount": float(bookings), "leads_created": leads}
     actual = dict(zip(["opportunities_created", "opportunities_won", "opportunities_lost",
                        "bookings_amount", "leads_created"], [v or 0 for v in mart]))
     mismatches = {
-        name: {"raw": expected[name], "mart": actual[name]}
+        name: {"validated": expected[name], "mart": actual[name]}
         for name in expected
         if abs(float(actual[name]) - float(expected[name])) > (CENT if name == "bookings_amount" else 0)
     }
-    metadata = {"raw": expected, "mart": {k: float(v) for k, v in actual.items()}}
+    metadata = {"validated": expected, "mart": {k: float(v) for k, v in actual.items()}}
     if mismatches:
-        details = "; ".join(f"{k}: raw {v['raw']:,} vs mart {v['mart']:,}" for k, v in mismatches.items())
-        return CheckOutcome(False, f"kpi_company_monthly disagrees with raw: {details}.", metadata)
-    return CheckOutcome(True, f"Totals match raw (bookings {expected['bookings_amount']:,.2f}).", metadata)
+        details = "; ".join(f"{k}: validated {v['validated']:,} vs mart {v['mart']:,}"
+                            for k, v in mismatches.items())
+        return CheckOutcome(False, f"kpi_company_monthly disagrees with the validated tables: {details}.",
+                            metadata)
+    bookings = expected["bookings_amount"]
+    return CheckOutcome(True, f"Totals match the validated tables (bookings {bookings:,.2f}).", metadata)
 
 
 def rep_mart_sums_to_company(con) -> CheckOutcome:
@@ -85,19 +90,19 @@ def rep_mart_sums_to_company(con) -> CheckOutcome:
 
 
 def one_row_per_opportunity(con) -> CheckOutcome:
-    """fct_opportunities has exactly one row per live raw opportunity: no join multiplied or lost rows."""
+    """fct_opportunities has exactly one row per live validated opportunity: no join multiplied or lost rows."""
     rows, distinct = con.execute(
         "select count(*), count(distinct opportunity_id) from marts.fct_opportunities"
     ).fetchall()[0]
-    raw = con.execute(
+    live = con.execute(
         "select count(distinct id) from validated.opportunity where not coalesce(is_deleted, false)"
     ).fetchall()[0][0]
-    metadata = {"rows": rows, "distinct_opportunities": distinct, "raw_live_opportunities": raw}
-    if rows != distinct or distinct != raw:
+    metadata = {"rows": rows, "distinct_opportunities": distinct, "validated_live_opportunities": live}
+    if rows != distinct or distinct != live:
         sample = [r[0] for r in con.execute(
             "select opportunity_id from marts.fct_opportunities group by 1 having count(*) > 1 limit 5"
         ).fetchall()]
         return CheckOutcome(False, (
-            f"fct_opportunities has {rows:,} rows for {distinct:,} opportunities ({raw:,} live in raw): "
+            f"fct_opportunities has {rows:,} rows for {distinct:,} opportunities ({live:,} live in the validated table): "
             f"a join multiplies or drops rows (duplicated e.g. {sample})."), {**metadata, "sample": sample})
     return CheckOutcome(True, f"{rows:,} rows, one per live opportunity.", metadata)

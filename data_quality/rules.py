@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from data_quality.as_of import as_of_cutoff
 from data_quality.sql import quote_ident
 from orchestration.salesforce.objects import OBJECTS_BY_NAME, Field
 
@@ -35,7 +36,7 @@ class RuleContext:
 
     @property
     def cutoff(self) -> dt.datetime:
-        return dt.datetime.combine(self.as_of + dt.timedelta(days=1), dt.time())
+        return as_of_cutoff(self.as_of)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from data_quality.as_of import as_of_cutoff
 from data_quality.load_audit import CheckOutcome
 
 EXAMPLES = 5
@@ -67,8 +68,7 @@ def won_before_created(con) -> CheckOutcome:
 def history_disagrees_with_record(con, as_of: dt.date) -> CheckOutcome:
     """Open opportunities whose newest OpportunityHistory row (by the as-of day) has another
     StageName, Amount or Probability than the record."""
-    cutoff = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
-    rows = con.execute(_HISTORY_VERSUS_RECORD, {"cutoff": cutoff}).fetchall()
+    rows = con.execute(_HISTORY_VERSUS_RECORD, {"cutoff": as_of_cutoff(as_of)}).fetchall()
     examples = [f"{id_}: {differs} (record vs history)" for id_, differs in rows[:EXAMPLES]]
     metadata = {"opportunities": len(rows), "examples": examples}
     if not rows:

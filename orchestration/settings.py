@@ -91,11 +91,6 @@ def parse_as_of(value: str | dt.date | None) -> dt.date:
         raise ValueError(f"as-of date {value!r} is not a date in the form YYYY-MM-DD") from None
 
 
-def as_of_cutoff(as_of: dt.date) -> dt.datetime:
-    """The end of the as-of day (exclusive, UTC, naive like the warehouse timestamps)."""
-    return dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
-
-
 DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from data_quality.reconcile import marts_match_raw, one_row_per_opportunity, rep_mart_sums_to_company
+from data_quality.reconcile import marts_match_validated, one_row_per_opportunity, rep_mart_sums_to_company
 
 AS_OF = dt.date(2025, 3, 31)
 
@@ -37,16 +37,16 @@ def con():
 
 
 def test_marts_that_match_the_validated_tables_pass(con):
-    outcome = marts_match_raw(con, AS_OF)
+    outcome = marts_match_validated(con, AS_OF)
     assert outcome.passed, outcome.description
-    assert outcome.metadata["raw"]["bookings_amount"] == pytest.approx(1000.0)
+    assert outcome.metadata["validated"]["bookings_amount"] == pytest.approx(1000.0)
 
 
 def test_bookings_that_differ_by_more_than_a_cent_fail_with_both_numbers(con):
     con.execute("update marts.kpi_company_monthly set bookings_amount = 1000.02 where bookings_amount > 0")
-    outcome = marts_match_raw(con, AS_OF)
+    outcome = marts_match_validated(con, AS_OF)
     assert not outcome.passed
-    assert "bookings_amount: raw 1,000.0" in outcome.description and "mart 1,000.02" in outcome.description
+    assert "bookings_amount: validated 1,000.0" in outcome.description and "mart 1,000.02" in outcome.description
 
 
 def test_a_rep_mart_that_does_not_sum_to_the_company_fails_naming_the_month(con):
@@ -61,3 +61,12 @@ def test_a_join_that_multiplies_opportunities_fails_with_the_duplicated_ids(con)
     outcome = one_row_per_opportunity(con)
     assert not outcome.passed
     assert outcome.metadata["sample"] == ["006A"] and "3 rows for 2 opportunities" in outcome.description
+
+
+def test_a_lead_of_the_as_of_days_last_second_counts_and_one_of_the_next_midnight_does_not(con):
+    con.execute("insert into validated.lead values ('00QB', timestamp '2025-03-31 23:59:59', false), "
+                "('00QC', timestamp '2025-04-01 00:00:00', false)")
+    con.execute("update marts.kpi_company_monthly set leads_created = 1 where month = '2025-03-01'")
+    outcome = marts_match_validated(con, AS_OF)
+    assert outcome.passed, outcome.description
+    assert outcome.metadata["validated"]["leads_created"] == 2

@@ -31,10 +31,6 @@ class Team:
     users: dict[str, np.ndarray]
     roles: dict[str, np.ndarray]
 
-    @property
-    def rep_ids(self) -> np.ndarray:
-        return self.user_ids[self.rep_user]
-
     def rep_ref(self, rep: np.ndarray) -> Ref:
         """The User Ids of reps (indices into this team's reps)."""
         return Ref(USER_ID_START + self.rep_user[rep], USER.id_prefix)

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from data_quality.as_of import as_of_cutoff
 from data_quality.config import load_quality_config
 from data_quality.load_audit import freshness, in_export, schema_drift, volume
 from data_quality.sql import quote_ident
 from orchestration.defs.quality.results import to_check_result
 from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.salesforce.objects import OBJECTS, SObject
-from orchestration.settings import as_of_cutoff
 
 
 def as_of_time(pipeline: PipelineConfig) -> dt.datetime:

@@ -2,16 +2,17 @@
 
 import dagster as dg
 
-from data_quality.reconcile import marts_match_raw, one_row_per_opportunity, rep_mart_sums_to_company
+from data_quality.reconcile import marts_match_validated, one_row_per_opportunity, rep_mart_sums_to_company
 from orchestration.defs.quality.results import to_check_result
 from orchestration.resources import PipelineConfig, WarehouseResource
 
 
-@dg.asset_check(asset=dg.AssetKey(["marts", "kpi_company_monthly"]), name="reconciles_with_raw",
-                blocking=True, description="Total bookings, opportunity and lead counts equal raw.")
-def reconciles_with_raw(pipeline: PipelineConfig, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+@dg.asset_check(asset=dg.AssetKey(["marts", "kpi_company_monthly"]), name="reconciles_with_validated",
+                blocking=True, description=("Total bookings, opportunity and lead counts equal the "
+                                             "validated tables (raw without its quarantined rows)."))
+def reconciles_with_validated(pipeline: PipelineConfig, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
-        return to_check_result(marts_match_raw(con, pipeline.as_of_date))
+        return to_check_result(marts_match_validated(con, pipeline.as_of_date))
 
 
 @dg.asset_check(asset=dg.AssetKey(["marts", "kpi_rep_monthly"]), name="sums_to_company", blocking=True,
@@ -22,7 +23,7 @@ def sums_to_company(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset=dg.AssetKey(["marts", "fct_opportunities"]), name="one_row_per_opportunity",
-                blocking=True, description="One row per live raw opportunity: no join multiplies rows.")
+                blocking=True, description="One row per live validated opportunity: no join multiplies rows.")
 def one_row_per_opportunity_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
         return to_check_result(one_row_per_opportunity(con))

@@ -14,6 +14,7 @@ from data_quality.data_docs import store_result
 from data_quality.raw_validation import validate_raw
 from data_quality.rules import OBJECT_RULES, RuleContext
 from orchestration.defs.quality.results import to_check_result
+from orchestration.mart_metadata import ROW_COUNT
 from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.salesforce.objects import OBJECTS, OBJECTS_BY_NAME, SObject
 
@@ -47,7 +48,7 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
                             run_name=context.run.run_id, batch=f"raw.{obj.table}")
         docs = {"data_docs": dg.MetadataValue.url(page.as_uri())}
         yield dg.MaterializeResult(metadata={
-            "rows": dg.MetadataValue.int(done.table_rows - done.quarantined),
+            ROW_COUNT: dg.MetadataValue.int(done.table_rows - done.quarantined),
             "rows_quarantined": dg.MetadataValue.int(done.quarantined),
             "rows_validated": dg.MetadataValue.int(done.outcome.rows),
             "validated": dg.MetadataValue.text(done.scope),

@@ -42,8 +42,8 @@ def write_run_context(con, as_of: dt.date, not_exported: list[str]) -> None:
 class CrmKpiDbtTranslator(DagsterDbtTranslator):
     """Models keyed by `<schema>/<name>` (e.g. `marts/kpi_rep_monthly`), all in group `transform`.
 
-    Sources keep the `raw/<table>` keys set in their `meta`, so the ingest assets and the dbt models
-    form one lineage.
+    Sources keep the `validated/<table>` keys set in their `meta` (the quality gate's assets, which
+    the staging models read), so ingest, the quality gate and the dbt models form one lineage.
     """
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
