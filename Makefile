@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 MANIFEST := dbt_project/target/manifest.json
 KPI_DOCS := dbt_project/models/docs/kpi_catalog.md
-DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f) dbt_project/dbt_project.yml
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f) dbt_project/dbt_project.yml
 
 export CRM_KPI_HOME ?= $(CURDIR)/.crm_kpi
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
@@ -51,7 +51,8 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(CHROMIUM_PACKAGES); \
 	fi
 
-## test: lint, then the test suite (two workers; a test file stays on one, as its runs share a state directory)
+## test: lint, then the test suite (two workers; a test file stays on one, as its runs share a state
+## directory). sqlfluff lints the dbt project inside the suite (tests/test_sql_style.py).
 test: setup browser
 	$(BIN)/ruff check orchestration data_quality tests bench
 	$(BIN)/pytest -n 2 --dist loadfile -m "not slow" --durations=15
@@ -61,7 +62,7 @@ test-slow: setup
 	$(BIN)/pytest -n 2 --dist loadfile -m slow --durations=10
 
 ## bench: the pipeline stage by stage beside the floor script (bench/), on scale 1, scale 10 and the
-## large org with a day's delta (SIZES="1 10" for fewer); README's Performance table comes from it
+## large org with a day's delta (SIZES="1 10" for fewer); docs/performance.md's table comes from it
 SIZES ?= 1 10 large
 bench: setup
 	$(BIN)/python -m bench.pipeline $(SIZES)

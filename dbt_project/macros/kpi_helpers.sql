@@ -36,6 +36,13 @@
     float64
 {%- endmacro %}
 
+{#- The team of `relation`'s owner, with dim_users joined as `owners`: the manager's team
+    (dim_users.team_id); an owner dim_users does not know (a user the export lacks) leads a team of
+    their own. Every mart with team rows assigns teams through this one definition. -#}
+{% macro owner_team_id(relation) -%}
+    coalesce(owners.team_id, {{ relation }}.owner_id)
+{%- endmacro %}
+
 {#- The rows of a KPI mart at three grains at once: per rep (owner_id), per team (team_id) and
     for the company. Use with `group by {{ entity_grouping_sets('<period column>') }}`. -#}
 {% macro entity_grouping_sets(period) -%}

@@ -198,7 +198,7 @@ select * from final
 
 {% macro entity_expression(entity, relation) -%}
     {%- if entity == 'owner_id' -%}{{ relation }}.owner_id
-    {%- elif entity == 'team_id' -%}coalesce(owners.team_id, {{ relation }}.owner_id)
+    {%- elif entity == 'team_id' -%}{{ owner_team_id(relation) }}
     {%- endif -%}
 {%- endmacro %}
 

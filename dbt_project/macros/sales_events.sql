@@ -49,3 +49,10 @@
         cast(sum({{ column }}) as {{ dbt.type_bigint() }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- The typed sums of `measures`, each named as its measure: a select list. -#}
+{% macro sum_measures(measures) -%}
+    {%- for measure in measures -%}
+        {{ sum_measure(measure) }} as {{ measure }}{{ ',\n        ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

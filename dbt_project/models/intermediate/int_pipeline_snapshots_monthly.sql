@@ -32,7 +32,8 @@ months as (
 open_states as (
 
     -- an unknown stage (not in the opportunity_stages seed) counts as open
-    select * from states where not coalesce(is_closed, false)
+    select * from states
+    where not coalesce(is_closed, false)
 
 ),
 

@@ -13,23 +13,14 @@ currency_rates as (
 
 ),
 
-org_currencies as (
-
-    select count(*) as currency_count from currency_rates
-
-),
-
 converted as (
 
     select
         quotas.quota_owner_id as owner_id,
         {{ month_of('quotas.start_date') }} as month,
-        quotas.quota_amount / {{ conversion_rate('quotas.currency_iso_code', 'currency_rates', 'org_currencies') }}
-            as quota_amount
+        quotas.quota_amount / {{ conversion_rate('quotas.currency_iso_code') }} as quota_amount
     from quotas
-    cross join org_currencies
-    left join currency_rates
-        on currency_rates.currency_iso_code = quotas.currency_iso_code
+    {{ join_conversion_rates('quotas.currency_iso_code') }}
     where quotas.start_date <= {{ as_of_date() }}
 
 ),

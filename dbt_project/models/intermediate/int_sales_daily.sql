@@ -17,9 +17,7 @@ final as (
     select
         event_date,
         owner_id,
-        {%- for measure in sales_daily_measures() %}
-        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ sum_measures(sales_daily_measures()) }}
     from events
     where event_source <> 'quota'
     group by event_date, owner_id

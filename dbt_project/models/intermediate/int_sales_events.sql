@@ -87,7 +87,7 @@ opportunities_created as (
 
     select
         opportunities.*,
-        exists (
+        exists(
             select 1 from content_links
             where content_links.related_record_id = opportunities.opportunity_id
                 and content_links.created_at < {{ as_of_cutoff() }}
@@ -131,10 +131,13 @@ first_wins as (
         select
             opportunities.*,
             row_number() over (
-                partition by account_id order by close_date, created_at, opportunity_id
+                partition by opportunities.account_id
+                order by opportunities.close_date, opportunities.created_at, opportunities.opportunity_id
             ) as win_number
         from opportunities
-        where is_won and close_date <= {{ as_of_date() }} and account_id is not null
+        where opportunities.is_won
+            and opportunities.close_date <= {{ as_of_date() }}
+            and opportunities.account_id is not null
     ) as wins
     where win_number = 1
 

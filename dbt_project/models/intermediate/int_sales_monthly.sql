@@ -16,9 +16,7 @@ final as (
     select
         event_month,
         owner_id,
-        {%- for measure in sales_event_measures() %}
-        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ sum_measures(sales_event_measures()) }}
     from events
     group by event_month, owner_id
 

@@ -33,9 +33,9 @@ final as (
         {%- set start_month = var('fiscal_year_start_month') | int %}
         -- months since the start of the fiscal year, 0-11
         mod(cast(calendar_month as integer) - {{ start_month }} + 12, 12) as fiscal_month_index,
-        cast(calendar_year as integer)
-            + case when {{ start_month }} > 1 and calendar_month >= {{ start_month }} then 1 else 0 end
-            as fiscal_year,
+        cast(calendar_year as integer) + (
+            case when {{ start_month }} > 1 and calendar_month >= {{ start_month }} then 1 else 0 end
+        ) as fiscal_year,
         1 + cast(floor(mod(cast(calendar_month as integer) - {{ start_month }} + 12, 12) / 3) as integer)
             as fiscal_quarter,
         -- the first day of the fiscal quarter: back to the quarter's first month

@@ -34,8 +34,9 @@ final as (
             when users.manager_id is null then users.user_name || '''s team'
             when managers.user_id is not null then managers.user_name || '''s team'
         end as team_name,
-        exists (
-            select 1 from users as reports where reports.manager_id = users.user_id
+        exists(
+            select 1 from users as reports
+            where reports.manager_id = users.user_id
         ) as is_manager,
         users.created_at
     from users

@@ -68,7 +68,7 @@ lead_activities as (
         activities.loaded_at
     from activities
     where activities.is_done
-        and activities.who_id in (select lead_id from live_leads)
+        and activities.who_id in (select live_leads.lead_id from live_leads)
 
 ),
 
@@ -76,11 +76,23 @@ lead_inputs as (
 
     -- everything a lead's row is computed from: the lead record, whether its account is a
     -- customer by the as-of date, and its done activities (each with its load time)
-    select lead_id, {{ inputs_fingerprint(['input_id', 'loaded_at', 'became_customer']) }} as _inputs_fingerprint
+    select
+        lead_id,
+        {{ inputs_fingerprint(['input_id', 'loaded_at', 'became_customer']) }} as _inputs_fingerprint
     from (
-        select lead_id, lead_id as input_id, loaded_at, became_customer from live_leads
+        select
+            lead_id,
+            lead_id as input_id,
+            loaded_at,
+            became_customer
+        from live_leads
         union all
-        select lead_id, activity_id, loaded_at, null from lead_activities
+        select
+            lead_id,
+            activity_id,
+            loaded_at,
+            null as became_customer
+        from lead_activities
     ) as inputs
     group by lead_id
 
@@ -124,7 +136,7 @@ final as (
         touches.touches,
         touches.first_activity_at,
         {{ dbt.datediff('live_leads.created_at', 'touches.first_activity_at', 'millisecond') }}
-            / 3600000.0 as response_hours,
+        / 3600000.0 as response_hours,
         touches.touches >= 1 as is_contacted,
         touches.touches >= 2 as is_followed_up,
         live_leads.is_converted,

@@ -14,22 +14,13 @@ currency_rates as (
 
 ),
 
-org_currencies as (
-
-    select count(*) as currency_count from currency_rates
-
-),
-
 converted as (
 
     select
         opportunities.*,
-        {{ conversion_rate('opportunities.currency_iso_code', 'currency_rates', 'org_currencies') }}
-            as conversion_rate
+        {{ conversion_rate('opportunities.currency_iso_code') }} as conversion_rate
     from opportunities
-    cross join org_currencies
-    left join currency_rates
-        on currency_rates.currency_iso_code = opportunities.currency_iso_code
+    {{ join_conversion_rates('opportunities.currency_iso_code') }}
 
 ),
 

@@ -121,7 +121,10 @@ final as (
         -- open stage; a closed deal that stays closed has no time in its closed stage
         case
             when exited_at is null and coalesce(is_closed, false) then null
-            else {{ dbt.datediff('entered_at', 'coalesce(exited_at, ' ~ as_of_cutoff() ~ ')', 'second') }} / 86400.0
+            {%- set left_at = 'coalesce(exited_at, ' ~ as_of_cutoff() ~ ')' %}
+            else
+                {{ dbt.datediff('entered_at', left_at, 'second') }}
+                / 86400.0
         end as days_in_stage,
         previous_stage_name,
         next_stage_name,

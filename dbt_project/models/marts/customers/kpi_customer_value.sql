@@ -44,7 +44,8 @@ last_wins as (
         account_id,
         max(close_date) as last_won_date
     from opportunities
-    where is_won
+    where
+        is_won
         and close_date <= {{ as_of_date() }}
         and account_id is not null
     group by account_id
@@ -60,7 +61,8 @@ customer_wins as (
         last_wins.last_won_date,
         customers.won_opportunities,
         customers.lifetime_revenue,
-        {{ dbt.datediff('customers.first_won_date', as_of_date(), 'month') }} as months_since_first_win
+        {{ dbt.datediff('customers.first_won_date', as_of_date(), 'month') }}
+            as months_since_first_win
     from customers
     left join last_wins
         on last_wins.account_id = customers.account_id
@@ -90,9 +92,11 @@ kpis as (
         customer_tenure_months,
         -- annualised over at least 12 months: one deal won this month is not a 12x yearly rate
         {{ safe_divide('lifetime_revenue * 12', annualised_months) }} as annual_revenue_rate,
-        {{ safe_divide('lifetime_revenue * 12', annualised_months) }}
+        (
+            {{ safe_divide('lifetime_revenue * 12', annualised_months) }}
             * cast({{ gross_margin }} as {{ type_double() }})
-            * cast({{ expected_lifetime_years }} as {{ type_double() }}) as forward_clv
+            * cast({{ expected_lifetime_years }} as {{ type_double() }})
+        ) as forward_clv
     from tenures
 
 ),

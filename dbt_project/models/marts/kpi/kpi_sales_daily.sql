@@ -16,7 +16,9 @@ owners as (
 
 event_rows as (
 
-    select owner_days.*, coalesce(owners.team_id, owner_days.owner_id) as team_id
+    select
+        owner_days.*,
+        {{ owner_team_id('owner_days') }} as team_id
     from owner_days
     left join owners on owners.user_id = owner_days.owner_id
 
@@ -39,9 +41,7 @@ kpis as (
         event_date as date_day,
         'team' as entity_type,
         coalesce(team_id, '(unassigned)') as entity_id,
-        {%- for measure in sales_daily_measures() %}
-        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ sum_measures(sales_daily_measures()) }}
     from event_rows
     group by event_date, team_id
 
@@ -51,9 +51,7 @@ kpis as (
         event_date as date_day,
         'company' as entity_type,
         'company' as entity_id,
-        {%- for measure in sales_daily_measures() %}
-        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ sum_measures(sales_daily_measures()) }}
     from event_rows
     group by event_date
 

@@ -22,7 +22,9 @@ owners as (
 
 event_rows as (
 
-    select monthly.*, coalesce(owners.team_id, monthly.owner_id) as team_id
+    select
+        monthly.*,
+        {{ owner_team_id('monthly') }} as team_id
     from monthly
     left join owners on owners.user_id = monthly.owner_id
 
@@ -30,7 +32,9 @@ event_rows as (
 
 pipeline_rows as (
 
-    select pipeline.*, coalesce(owners.team_id, pipeline.owner_id) as team_id
+    select
+        pipeline.*,
+        {{ owner_team_id('pipeline') }} as team_id
     from pipeline
     left join owners on owners.user_id = pipeline.owner_id
 
@@ -41,11 +45,9 @@ event_totals as (
     select
         event_month as month,
         {{ entity_columns() }},
-        {%- for measure in sales_event_measures() %}
-        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ sum_measures(sales_event_measures()) }}
     from event_rows
-    group by {{ entity_grouping_sets('event_month') }}
+    group by {{ entity_grouping_sets('event_month') }}  -- noqa: PRS
 
 ),
 
@@ -59,7 +61,7 @@ pipeline_totals as (
         sum(weighted_pipeline_amount) as weighted_pipeline_amount,
         sum(pipeline_closing_in_month) as pipeline_closing_in_month
     from pipeline_rows
-    group by {{ entity_grouping_sets('month') }}
+    group by {{ entity_grouping_sets('month') }}  -- noqa: PRS
 
 ),
 
@@ -70,7 +72,7 @@ joined as (
         coalesce(event_totals.entity_type, pipeline_totals.entity_type) as entity_type,
         coalesce(event_totals.entity_id, pipeline_totals.entity_id) as entity_id,
         {%- for measure in sales_event_measures() %}
-        coalesce(event_totals.{{ measure }}, 0) as {{ measure }},
+            coalesce(event_totals.{{ measure }}, 0) as {{ measure }},
         {%- endfor %}
         coalesce(pipeline_totals.open_opportunities, 0) as open_opportunities,
         coalesce(pipeline_totals.open_pipeline_amount, 0) as open_pipeline_amount,

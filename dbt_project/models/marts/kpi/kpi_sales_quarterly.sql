@@ -25,7 +25,7 @@ event_rows as (
     select
         monthly.*,
         calendar.fiscal_quarter_start as quarter,
-        coalesce(owners.team_id, monthly.owner_id) as team_id
+        {{ owner_team_id('monthly') }} as team_id
     from monthly
     -- a fiscal quarter is three whole months: the quarter of a month's first day is the month's
     inner join calendar on calendar.date_day = monthly.event_month
@@ -38,13 +38,11 @@ totals as (
     select
         quarter,
         {{ entity_columns() }},
-        {%- for measure in ['activities', 'calls', 'meetings', 'emails_sent', 'opportunities_created',
-                            'opportunities_won', 'opportunities_lost', 'bookings_amount', 'lost_amount',
-                            'new_customers', 'quota_amount'] %}
-        {{ sum_measure(measure) }} as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ sum_measures(['activities', 'calls', 'meetings', 'emails_sent', 'opportunities_created',
+                         'opportunities_won', 'opportunities_lost', 'bookings_amount', 'lost_amount',
+                         'new_customers', 'quota_amount']) }}
     from event_rows
-    group by {{ entity_grouping_sets('quarter') }}
+    group by {{ entity_grouping_sets('quarter') }}  -- noqa: PRS
 
 ),
 

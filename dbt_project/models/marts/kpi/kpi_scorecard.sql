@@ -72,18 +72,18 @@ unpivoted as (
         {%- endfor -%}
     {%- endfor %}
     {%- if selects %}
-    {{ selects | join('\n\n    union all\n\n    ') }}
+        {{ selects | join('\n\n    union all\n\n        ') }}
     {%- else %}
-    -- dbt is only parsing: the catalog is read when the model runs
-    select
-        cast(null as {{ dbt.type_string() }}) as kpi_name,
-        cast(null as {{ dbt.type_string() }}) as grain,
-        cast(null as date) as period_start,
-        cast(null as {{ dbt.type_string() }}) as entity_type,
-        cast(null as {{ dbt.type_string() }}) as entity_id,
-        cast(null as {{ type_double() }}) as value,
-        cast(null as {{ type_double() }}) as mart_target
-    where 1 = 0
+        -- dbt is only parsing: the catalog is read when the model runs
+        select
+            cast(null as {{ dbt.type_string() }}) as kpi_name,
+            cast(null as {{ dbt.type_string() }}) as grain,
+            cast(null as date) as period_start,
+            cast(null as {{ dbt.type_string() }}) as entity_type,
+            cast(null as {{ dbt.type_string() }}) as entity_id,
+            cast(null as {{ type_double() }}) as value,
+            cast(null as {{ type_double() }}) as mart_target
+        where 1 = 0
     {%- endif %}
 
 ),

@@ -27,7 +27,7 @@ visit_rows as (
     select
         visits.*,
         calendar.fiscal_quarter_start as quarter,
-        coalesce(owners.team_id, visits.owner_id) as team_id
+        {{ owner_team_id('visits') }} as team_id
     from visits
     inner join calendar on calendar.date_day = cast(visits.entered_at as date)
     left join owners on owners.user_id = visits.owner_id
@@ -48,11 +48,12 @@ kpis as (
         {{ safe_divide('count(case when advanced_to_later_stage then 1 end)',
                        'count(case when exited_at is not null then 1 end)') }} as stage_conversion_rate,
         -- summed in whole seconds, so the average does not depend on the order rows are added in
-        {{ safe_divide('sum(case when exited_at is not null then ' ~ dbt.datediff('entered_at', 'exited_at', 'second') ~ ' end)',
+        {%- set seconds_in_stage = dbt.datediff('entered_at', 'exited_at', 'second') %}
+        {{ safe_divide('sum(case when exited_at is not null then ' ~ seconds_in_stage ~ ' end)',
                        'count(case when exited_at is not null then 1 end)') }} / 86400.0 as avg_days_in_stage,
         cast(count(case when is_regression then 1 end) as {{ dbt.type_bigint() }}) as stage_regressions
     from visit_rows
-    group by grouping sets (
+    group by grouping sets (  -- noqa: PRS
         (quarter, stage_name, owner_id), (quarter, stage_name, team_id), (quarter, stage_name)
     )
 

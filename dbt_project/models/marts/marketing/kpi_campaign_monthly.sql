@@ -61,7 +61,7 @@ grain as (
 
     select distinct calendar.month_start as month
     from calendar
-    where calendar.month_start >= (select min(month) from active_months)
+    where calendar.month_start >= (select min(active_months.month) from active_months)
         and calendar.month_start <= {{ month_of(as_of_date()) }}
 
 ),
