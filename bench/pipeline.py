@@ -5,7 +5,7 @@ For each size, a full export (`crm-kpi run --source`, in a process of its own) a
 org, one generated day of changes merged with `--merge`. It prints, per run: the time of each stage
 (from the run's step timings in the Dagster instance), the whole run's time, the peak memory of the
 run's process tree (the CLI, and dbt under it), the floor's time on the same files and the ratio.
-The last lines are a Markdown table for README's Performance section.
+The last lines are a Markdown table for docs/performance.md (and the summary in README).
 
     make bench                    # scale 1, scale 10, the large org and a day's delta on it
     make bench SIZES="1 10"       # only the scales given ("large" names the large org)

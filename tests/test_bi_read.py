@@ -1,6 +1,6 @@
 """A BI tool reads every published mart, from the DuckDB file and from the Parquet folder.
 
-These tests connect the way docs/bi_connections.md tells BI tools to: a read-only DuckDB
+These tests connect the way docs/bi.md tells BI tools to: a read-only DuckDB
 connection to `published/crm_kpis.duckdb`, and `published/parquet/<table>.parquet` read by DuckDB
 and by pandas. Every table the manifest says is published must be there, whole: its row count
 equals the mart's in the warehouse it was published from.
