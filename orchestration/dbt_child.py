@@ -26,6 +26,7 @@ from pathlib import Path
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 PARENT_ENV = "CRM_KPI_DBT_PARENT"  # the pid of the process that starts dbt, set by the dbt asset
 STATE_DIR_ENV = "CRM_KPI_DBT_STATE_DIR"  # the state directory as profiles.yml names it
+TARGET_ENV = "CRM_KPI_DBT_TARGET"  # the profile's target: `dev`, or `published` for MetricFlow
 
 
 def die_with_parent() -> None:
@@ -74,6 +75,8 @@ def work_in_state_dir() -> None:
 
 def main() -> None:
     die_with_parent()
+    # the pipeline builds the working warehouse, whatever target a shell chose for MetricFlow
+    os.environ[TARGET_ENV] = "dev"
     work_in_state_dir()
     from dbt.cli.main import cli
 

@@ -49,7 +49,7 @@ def test_the_published_database_holds_exactly_the_published_relations_and_the_pu
         tables = {row[0] for row in con.execute(
             "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
     assert tables == {name for _, name in relations} | {PUBLISH_LOG}
-    assert "metricflow_time_spine" not in tables  # the semantic layer's spine stays in the warehouse
+    assert "dim_date" in tables  # MetricFlow's time spine, which its published target reads
 
 
 def test_every_published_table_can_be_selected_and_has_the_row_count_of_its_mart(published, relations, db_counts):

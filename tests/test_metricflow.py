@@ -1,9 +1,11 @@
-"""The dbt semantic layer gives the numbers of the marts: `mf query` by month equals kpi_company_monthly.
+"""The dbt semantic layer gives the numbers of the published marts: `mf query` by month equals
+kpi_company_monthly, and it answers while a run holds the warehouse.
 
 MetricFlow runs for real (the `mf` CLI of dbt-metricflow) on a copy of the end-to-end run's state
 directory, from a copy of the dbt project, so neither the shared fixture nor the repo's
 dbt_project/target is written to. `mf` reads `<project>/target/semantic_manifest.json` (written by
-`dbt parse`) and queries the warehouse through the dbt profile (CRM_KPI_HOME).
+`dbt parse`) and queries through the profile's read-only `published` target (CRM_KPI_DBT_TARGET),
+which attaches the published database, never the working warehouse.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, state_paths
 from orchestration.warehouse import open_warehouse
 
 pytestmark = pytest.mark.e2e
@@ -55,17 +58,21 @@ def mf_project(published, tmp_path_factory):
         "DBT_LOG_PATH": str(root / "dbt_logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     })
+    # parsed as the pipeline parses (target dev), queried through the published target
     _run([str(BIN / "dbt"), "parse", "--profiles-dir", ".", "--quiet"], project, env)
+    env["CRM_KPI_DBT_TARGET"] = "published"
     assert (project / "target" / "semantic_manifest.json").exists()
     return {"dir": project, "env": env, "home": home, "root": root}
 
 
 @pytest.fixture(scope="module")
 def by_month(mf_project) -> dict[dt.date, dict[str, str]]:
-    """`mf query` of every contract metric by metric_time__month, as CSV rows keyed by month."""
+    """`mf query` of every contract metric by metric_time__month, as CSV rows keyed by month, asked
+    while the warehouse is open read-write, as a run holds it from its first step to its end."""
     out = mf_project["root"] / "metrics.csv"
-    _run([str(BIN / "mf"), "query", "--metrics", ",".join(METRICS), "--group-by", "metric_time__month",
-          "--order", "metric_time__month", "--csv", str(out), "--quiet"], mf_project["dir"], mf_project["env"])
+    with open_warehouse(state_paths(mf_project["home"]).warehouse):
+        _run([str(BIN / "mf"), "query", "--metrics", ",".join(METRICS), "--group-by", "metric_time__month",
+              "--order", "metric_time__month", "--csv", str(out), "--quiet"], mf_project["dir"], mf_project["env"])
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     return {dt.datetime.fromisoformat(row["metric_time__month"]).date(): row for row in rows}
@@ -73,8 +80,8 @@ def by_month(mf_project) -> dict[dt.date, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def mart(mf_project) -> dict[dt.date, dict[str, object]]:
-    with open_warehouse(mf_project["home"] / "warehouse.duckdb", read_only=True) as con:
-        frame = con.sql("select * from marts.kpi_company_monthly order by month").df()
+    with duckdb.connect(str(state_paths(mf_project["home"]).published_db), read_only=True) as con:
+        frame = con.sql("select * from kpi_company_monthly order by month").df()
     return {row["month"].date() if hasattr(row["month"], "date") else row["month"]: row
             for row in frame.to_dict("records")}
 
