@@ -15,9 +15,9 @@ from orchestration.settings import DBT_PROJECT_DIR
 DBT = str(Path(sys.executable).parent / "crm-kpi-dbt")
 
 
-def _dbt(home: Path, *args: str) -> subprocess.CompletedProcess:
+def _dbt(home: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "CRM_KPI_HOME": str(home), "DBT_TARGET_PATH": str(home / "target"),
-           "DBT_LOG_PATH": str(home / "logs")}
+           "DBT_LOG_PATH": str(home / "logs"), **extra_env}
     for variable in ("CRM_KPI_DBT_STATE_DIR", "DBT_PROJECT_DIR", "CRM_KPI_DUCKDB_MEMORY_LIMIT", "CRM_KPI_DUCKDB_THREADS"):
         env.pop(variable, None)
     return subprocess.run([DBT, *args, "--profiles-dir", str(DBT_PROJECT_DIR), "--log-format", "json"],
@@ -30,9 +30,10 @@ def _events(result: subprocess.CompletedProcess) -> list[dict]:
 
 def test_the_warehouse_and_spill_folder_dbt_opens_are_those_of_the_state_directory(tmp_path):
     home = tmp_path / "home"
+    # even in a shell that chose the published target for MetricFlow: the pipeline's dbt builds dev
     shown = _dbt(home, "show", "--output", "json", "--inline",
                  "select (select path from duckdb_databases() where database_name = 'warehouse') as warehouse, "
-                 "current_setting('temp_directory') as spill")
+                 "current_setting('temp_directory') as spill", CRM_KPI_DBT_TARGET="published")
     rows = next(json.loads(e["data"]["preview"]) for e in _events(shown) if e["info"]["name"] == "ShowNode")
     assert Path(rows[0]["warehouse"]).resolve() == home / "warehouse.duckdb"
     assert Path(home, rows[0]["spill"]).resolve() == home / "duckdb_tmp"

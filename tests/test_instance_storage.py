@@ -97,8 +97,11 @@ def test_the_ui_sees_a_live_runs_events_while_the_run_still_holds_its_connection
 
 
 def test_the_event_log_looks_a_table_up_once_until_a_wipe(tmp_path, monkeypatch):
+    # get_instance points both variables at the state directory: restored after the test
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    storage = get_instance(state_paths(tmp_path / "home")).event_log_storage
+    monkeypatch.setenv("CRM_KPI_HOME", str(tmp_path / "home"))
+    instance = get_instance(state_paths(tmp_path / "home"))
+    storage = instance.event_log_storage
     lookups = []
     stock = SqliteEventLogStorage.has_table
     monkeypatch.setattr(SqliteEventLogStorage, "has_table",
@@ -109,6 +112,7 @@ def test_the_event_log_looks_a_table_up_once_until_a_wipe(tmp_path, monkeypatch)
     assert lookups == ["asset_check_executions", "no_such_table", "no_such_table"]
 
     lookups.clear()
-    storage.wipe()  # the files go: what was found in them is looked up again
+    storage.wipe()  # the tables are emptied and may be rebuilt: what was found is looked up again
     assert storage.has_table("asset_check_executions")
     assert "asset_check_executions" in lookups
+    instance.dispose()

@@ -50,7 +50,8 @@ def mf_project(published, tmp_path_factory):
     shutil.copytree(published["home"], home, symlinks=True)
     project = root / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DBT_")}
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("DBT_") and key != "CRM_KPI_DBT_TARGET"}
     env.update({
         "CRM_KPI_HOME": str(home),
         "DBT_PROJECT_DIR": str(project),

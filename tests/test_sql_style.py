@@ -28,6 +28,7 @@ def lint_env(tmp_path_factory) -> dict[str, str]:
     env = {**os.environ, "CRM_KPI_HOME": str(home), "DBT_TARGET_PATH": str(home / "target"),
            "DBT_LOG_PATH": str(home / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.pop("CRM_KPI_DBT_STATE_DIR", None)
+    env.pop("CRM_KPI_DBT_TARGET", None)  # the working warehouse's target, whatever a shell chose for mf
     subprocess.run([str(BIN / "dbt"), "seed", "--profiles-dir", ".", "--quiet"], cwd=DBT_PROJECT_DIR,
                    env=env, check=True)
     return env

@@ -1,7 +1,7 @@
-{#- The sales events summed per owner and calendar day, for the measures of the daily mart: built
-    once, and grouped from here into its rep, team and company rows. As a CTE of the mart it was
-    read three times and, on DuckDB, computed three times (49 s instead of 37 s on the large demo
-    org). Quotas are monthly targets, not events of a day: they are left out. -#}
+{#- The sales events summed per owner and calendar day, for the measures of the daily mart: one
+    aggregation, from which the mart's rep, team and company rows are all grouped (as a CTE of the
+    mart, DuckDB computed it once for each of the three). Quotas are monthly targets, not events of
+    a day: they are left out. -#}
 {{ config(materialized='table') }}
 
 with
