@@ -8,7 +8,6 @@ import gc
 import sys
 from pathlib import Path
 
-from orchestration.cli_sources import export_folder_for_run, mapped_export_for_run
 from orchestration.settings import dbt_threads, duckdb_settings, parse_as_of, state_paths
 
 EXIT_HELD_BACK = 1  # the run finished but nothing was published
@@ -124,40 +123,23 @@ def _check_warehouse(args: argparse.Namespace, paths) -> int | None:
 def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
     from orchestration.report import company_kpi_table
     from orchestration.runner import run_pipeline
+    from orchestration.sources import SourceError, prepare_source
 
-    load_mode = "merge" if args.merge else "replace"
-    if args.salesforce:
-        from orchestration.salesforce.api import SalesforceSourceError
-        from orchestration.salesforce.api_source import extract_from_salesforce
-
-        if (refused := _check_warehouse(args, paths)) is not None:  # before its watermarks are read
-            return refused
-        try:
-            source, load_mode, results = extract_from_salesforce(paths, dt.datetime.now(dt.timezone.utc))
-        except SalesforceSourceError as exc:
-            print(f"crm-kpi: Salesforce: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        changed = sum(result.rows for result in results.values())
-        missing = sorted(name for name, result in results.items() if result.missing)
-        print(f"Extracted {changed:,} {'changed ' if load_mode == 'merge' else ''}records from Salesforce "
-              f"into {source}" + (f" (not in this org: {', '.join(missing)})" if missing else "") + ".")
-    elif args.source:
-        source = export_folder_for_run(args, paths)
-        if source is None:
-            return EXIT_BAD_INPUT
-    else:
-        from orchestration.demo_org import generate_org
-
-        source = paths.demo_export
-        generate_org(source, as_of=as_of, seed=42, scale=1.0)
-        print(f"Generated the demo Salesforce org in {source} (as of {as_of}).")
-
-    if args.mapping:
-        source = mapped_export_for_run(args, paths, source, as_of)
-        if source is None:
-            return EXIT_BAD_INPUT
-
-    if not args.salesforce and (refused := _check_warehouse(args, paths)) is not None:
+    kind = "salesforce" if args.salesforce else "export" if args.source else "demo"
+    # A live org's watermarks are in the warehouse: it is checked before they are read. An
+    # export's folder is checked first, so that a wrong path is said before the warehouse is touched.
+    if kind == "salesforce" and (refused := _check_warehouse(args, paths)) is not None:
+        return refused
+    try:
+        prepared = prepare_source(kind, paths, as_of, sources=[Path(path) for path in args.source or ()],
+                                  mapping=args.mapping or "", load_mode="merge" if args.merge else "replace")
+    except SourceError as exc:
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for note in prepared.notes:
+        print(note)
+    source, load_mode = prepared.folder, prepared.load_mode
+    if kind != "salesforce" and (refused := _check_warehouse(args, paths)) is not None:
         return refused
     print(f"Running the pipeline on {source} for {as_of} ...")
     published_before = _file_identity(paths.published_db)

@@ -33,7 +33,21 @@ def configured_stages() -> list[str]:
 class PipelineConfig(dg.ConfigurableResource):
     """What a run loads and for which day. Every field can be set per run (launchpad or CLI)."""
 
-    source_dir: str = Field(description="The export folder to load (one file per Salesforce object).")
+    source_kind: str = Field(
+        default="export",
+        description="Where the export comes from: 'export' (source_dir: a Data Export folder, .zip, or "
+        "folder of .zip files), 'salesforce' (a live org, extracted incrementally; credentials from the "
+        "SALESFORCE_* environment variables) or 'demo' (the demo org, generated for the as-of date).",
+    )
+    source_dir: str = Field(
+        default="",
+        description="The export to load (source kind 'export'): a folder, a .zip, or a folder of .zip files.",
+    )
+    mapping: str = Field(
+        default="",
+        description="Another CRM's export: the YAML mapping file (docs/mapping.md) that converts source_dir "
+        "onto the Salesforce objects.",
+    )
     home: str = Field(description="The state directory ($CRM_KPI_HOME).")
     as_of: str = Field(
         default="",
@@ -57,14 +71,16 @@ class PipelineConfig(dg.ConfigurableResource):
         "directory's run lock while another run holds it.",
     )
     _export_dir: Path | None = PrivateAttr(default=None)
+    _load_mode: str | None = PrivateAttr(default=None)
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["PipelineConfig"]:
         """Set up once per run (the job runs in process): hold the state directory's run lock, as
         `crm-kpi run` does, so a run launched from the UI, the schedule or the sensor never writes
-        the warehouse beside another; and unpack a Data Export `.zip` source into the state directory."""
+        the warehouse beside another; and make the source ready in the state directory (unpack,
+        extract, generate, map: orchestration/sources.py)."""
         from orchestration.run_lock import held_here, run_lock
-        from orchestration.salesforce.export import ExportError, export_folder
+        from orchestration.sources import SourceError, prepare_source
         from orchestration.warehouse import (
             WarehouseDamaged,
             WarehouseLocked,
@@ -90,14 +106,15 @@ class PipelineConfig(dg.ConfigurableResource):
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
             for aside in moved:
                 context.log.warning(aside.message())
-            source = Path(self.source_dir).expanduser().resolve()
-            try:  # a Data Export .zip, or a folder of them (a large org's export comes in several)
-                unpacked = export_folder(source, home / "unpacked_export")
-            except ExportError as exc:
+            try:
+                prepared = prepare_source(self.source_kind, self.paths, self.as_of_date,
+                                          sources=[Path(self.source_dir)] if self.source_dir else [],
+                                          mapping=self.mapping, load_mode=self.load_mode)
+            except SourceError as exc:
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
-            if unpacked != source:
-                self._export_dir = unpacked
-                context.log.info(f"Unpacked {source} into {unpacked}.")
+            for note in prepared.notes:
+                context.log.info(note)
+            self._export_dir, self._load_mode = prepared.folder, prepared.load_mode
             yield self
 
     @property
@@ -106,8 +123,14 @@ class PipelineConfig(dg.ConfigurableResource):
 
     @property
     def source_path(self) -> Path:
-        """The export folder this run loads (a `.zip` source's unpacked folder)."""
+        """The export folder this run loads (unpacked, extracted, generated or mapped)."""
         return self._export_dir or Path(self.source_dir).expanduser().resolve()
+
+    @property
+    def run_load_mode(self) -> str:
+        """How this run loads: the configured `load_mode`, except for a live org, whose extract
+        decides (a first extract is a full load, later ones are changes to merge)."""
+        return self._load_mode or self.load_mode
 
     @property
     def as_of_date(self) -> dt.date:

@@ -23,6 +23,7 @@ import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from orchestration.salesforce.objects import OBJECTS
@@ -76,6 +77,32 @@ class FakeOrg:
             for o in OBJECTS if o.api_name not in missing
         }
         return cls(objects, {})
+
+    @classmethod
+    def from_export(cls, export: Path) -> FakeOrg:
+        """Every modelled object, holding the records of an export folder's CSV files."""
+        org = cls.from_model(missing=())
+        for obj in OBJECTS:
+            with open(export / f"{obj.api_name}.csv", newline="", encoding="utf-8") as handle:
+                types = {f.api_name: f.type for f in obj.fields}
+                org.objects[obj.api_name].records = [{name: _typed(value, types[name]) for name, value in row.items()}
+                                                     for row in csv.DictReader(handle)]
+        return org
+
+
+def _typed(value: str, type_: str) -> object:
+    """A CSV value of an export as the API serves it (the fake org holds Python values)."""
+    if value == "":
+        return None
+    if type_ == "datetime":
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
+    if type_ == "date":
+        return dt.date.fromisoformat(value)
+    if type_ == "boolean":
+        return value == "true"
+    if type_ in ("currency", "number"):
+        return float(value)
+    return int(value) if type_ == "integer" else value
 
 
 def _json_value(value: object) -> object:

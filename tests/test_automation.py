@@ -74,7 +74,11 @@ def test_a_run_launched_from_dagster_refuses_while_another_run_holds_the_state_d
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(tmp_path)], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline() == "held\n"
-        config = PipelineConfig(source_dir=str(tmp_path), home=str(tmp_path), wait_seconds=0.2)
+        export = tmp_path / "export"
+        export.mkdir()
+        for name in ("User", "Opportunity"):  # the objects a full export cannot run without
+            (export / f"{name}.csv").write_text("Id\n")
+        config = PipelineConfig(source_dir=str(export), home=str(tmp_path), wait_seconds=0.2)
         with pytest.raises(dg.DagsterResourceFunctionError) as error:
             with dg.build_resources({"pipeline": config}):
                 pass
@@ -84,5 +88,5 @@ def test_a_run_launched_from_dagster_refuses_while_another_run_holds_the_state_d
         holder.kill()
         holder.wait()
     with dg.build_resources({"pipeline": config}) as resources:
-        assert resources.pipeline.source_path == tmp_path.resolve()
+        assert resources.pipeline.source_path == export.resolve()
         assert (tmp_path / "run.lock").read_text() == f"run by process {os.getpid()}"

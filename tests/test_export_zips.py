@@ -3,15 +3,18 @@ holding some objects, loaded as one export; an object in two of them is refused,
 
 from __future__ import annotations
 
+import datetime as dt
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from orchestration.cli import build_parser
-from orchestration.cli_sources import export_folder_for_run
 from orchestration.salesforce.export import ExportError, export_folder
 from orchestration.settings import state_paths
+from orchestration.sources import SourceError, prepare_source
+
+AS_OF = dt.date(2025, 3, 31)
 
 
 def _zip(path: Path, files: dict[str, str]) -> Path:
@@ -52,21 +55,22 @@ def test_a_folder_of_export_files_is_loaded_as_it_is(tmp_path):
     assert export_folder(tmp_path, tmp_path / "unpacked") == tmp_path
 
 
-def test_run_takes_a_data_exports_zips_as_several_sources(tmp_path, capsys):
+def test_run_takes_a_data_exports_zips_as_several_sources(tmp_path):
     first = _zip(tmp_path / "WE_00D000000000001_1.ZIP", {"User.csv": "Id\n"})
     second = _zip(tmp_path / "WE_00D000000000001_2.ZIP", {"Opportunity.csv": "Id\n"})
     args = build_parser().parse_args(["run", "--source", str(first), str(second), "--home", str(tmp_path / "home")])
-    folder = export_folder_for_run(args, state_paths(args.home))
+    prepared = prepare_source("export", state_paths(args.home), AS_OF, sources=[Path(p) for p in args.source])
+    folder = prepared.folder
     assert folder == tmp_path / "home" / "unpacked_export"
     assert sorted(p.name for p in folder.iterdir()) == ["Opportunity.csv", "User.csv"]
-    assert f"Unpacked {first}, {second} into {folder}." in capsys.readouterr().out
+    assert prepared.notes == [f"Unpacked {first}, {second} into {folder}."]
 
 
-def test_run_refuses_an_export_folder_given_with_another_source_in_one_line(tmp_path, capsys):
+def test_run_refuses_an_export_folder_given_with_another_source_in_one_line(tmp_path):
     (tmp_path / "export").mkdir()
     (tmp_path / "export" / "User.csv").write_text("Id\n")
     zipped = _zip(tmp_path / "WE_1.ZIP", {"Opportunity.csv": "Id\n"})
     args = build_parser().parse_args(["run", "--source", str(tmp_path / "export"), str(zipped)])
-    assert export_folder_for_run(args, state_paths(tmp_path / "home")) is None
-    err = capsys.readouterr().err
-    assert err.startswith("crm-kpi: several sources (") and "only .zip files of one Data Export" in err
+    with pytest.raises(SourceError, match=r"^several sources \(") as refused:
+        prepare_source("export", state_paths(tmp_path / "home"), AS_OF, sources=[Path(p) for p in args.source])
+    assert "only .zip files of one Data Export" in str(refused.value)

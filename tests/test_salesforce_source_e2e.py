@@ -15,36 +15,10 @@ import pytest
 import trustme
 
 from orchestration.cli import main
-from orchestration.salesforce.objects import OBJECTS
 from tests.demo_org_support import PIPELINE_AS_OF
 from tests.salesforce_api_server import FakeOrg, FakeSalesforce
 
 pytestmark = pytest.mark.e2e
-
-
-def _typed(value: str, type_: str):
-    """A CSV value of the export as the API serves it (the fake org holds Python values)."""
-    if value == "":
-        return None
-    if type_ == "datetime":
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
-    if type_ == "date":
-        return dt.date.fromisoformat(value)
-    if type_ == "boolean":
-        return value == "true"
-    if type_ in ("currency", "number"):
-        return float(value)
-    return int(value) if type_ == "integer" else value
-
-
-def _org_from_export(export) -> FakeOrg:
-    org = FakeOrg.from_model(missing=())
-    for obj in OBJECTS:
-        frame = pd.read_csv(export / f"{obj.api_name}.csv", dtype=str, keep_default_na=False)
-        types = {f.api_name: f.type for f in obj.fields}
-        org.objects[obj.api_name].records = [
-            {name: _typed(value, types[name]) for name, value in row.items()} for row in frame.to_dict("records")]
-    return org
 
 
 def _bookings(db) -> float:
@@ -57,7 +31,7 @@ def test_a_live_org_runs_to_published_marts_and_then_loads_only_its_changes(publ
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     home, as_of = tmp_path / "home", ["--as-of", PIPELINE_AS_OF.isoformat()]
-    with FakeSalesforce(_org_from_export(published["export"]), ca) as org:
+    with FakeSalesforce(FakeOrg.from_export(published["export"]), ca) as org:
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))  # trust the local endpoint's certificate
         monkeypatch.setenv("SALESFORCE_INSTANCE_URL", org.url)
         monkeypatch.setenv("SALESFORCE_SESSION_ID", org.new_session())

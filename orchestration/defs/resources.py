@@ -8,6 +8,7 @@ import dagster as dg
 
 from orchestration.resources import DbtResource, PipelineConfig, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, state_paths
+from orchestration.sources import configured_source
 
 
 @dg.definitions
@@ -16,7 +17,7 @@ def resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "pipeline": PipelineConfig(
-                source_dir=os.environ.get("CRM_KPI_SOURCE", str(paths.demo_export)),
+                **configured_source(paths),
                 home=str(paths.home),
                 as_of=os.environ.get("CRM_KPI_AS_OF", ""),
             ),

@@ -13,13 +13,14 @@ import dagster as dg
 from orchestration.defs.jobs import PIPELINE_JOB_NAME
 from orchestration.drop_dir import settled_exports
 from orchestration.settings import state_paths
+from orchestration.sources import DROP_MAPPING_ENV, configured_source
 
 DROP_DIR_ENV = "CRM_KPI_DROP_DIR"
 
 
-def _run_config(source: Path | str, as_of: dt.date) -> dict:
+def _run_config(source: dict[str, str], as_of: dt.date) -> dict:
     return {"resources": {"pipeline": {"config": {
-        "source_dir": str(source), "home": str(state_paths().home), "as_of": as_of.isoformat()}}}}
+        **source, "home": str(state_paths().home), "as_of": as_of.isoformat()}}}}
 
 
 @dg.schedule(
@@ -29,13 +30,15 @@ def _run_config(source: Path | str, as_of: dt.date) -> dict:
     execution_timezone="UTC",
     # Off until someone turns it on: the demo export is for a fixed date, a real one changes daily.
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Every day at 06:00 UTC: the whole pipeline on CRM_KPI_SOURCE, as of that day.",
+    description="Every day at 06:00 UTC: the whole pipeline on the configured source (CRM_KPI_SOURCE_KIND: "
+    "an export at CRM_KPI_SOURCE, a live Salesforce org, or the demo org), as of that day.",
 )
 def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     as_of = context.scheduled_execution_time.date()
-    source = os.environ.get("CRM_KPI_SOURCE", str(state_paths().demo_export))
+    source = configured_source(state_paths())
+    label = source["source_dir"] if source["source_kind"] == "export" else source["source_kind"]
     return dg.RunRequest(run_config=_run_config(source, as_of),
-                         tags={"crm_kpi/export": source, "crm_kpi/as_of": as_of.isoformat()})
+                         tags={"crm_kpi/export": label, "crm_kpi/as_of": as_of.isoformat()})
 
 
 @dg.sensor(
@@ -43,7 +46,8 @@ def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     job_name=PIPELINE_JOB_NAME,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description=f"Starts a run for each Data Export .zip or export folder dropped into ${DROP_DIR_ENV}.",
+    description=f"Starts a run for each Data Export .zip or export folder dropped into ${DROP_DIR_ENV} "
+    f"(another CRM's export, converted by the mapping file ${DROP_MAPPING_ENV}, when it is set).",
 )
 def export_drop_sensor(context: dg.SensorEvaluationContext):
     drop_dir = os.environ.get(DROP_DIR_ENV)
@@ -55,7 +59,8 @@ def export_drop_sensor(context: dg.SensorEvaluationContext):
     requests = [
         dg.RunRequest(
             run_key=export.run_key,
-            run_config=_run_config(export.path, export.modified.date()),
+            run_config=_run_config({"source_kind": "export", "source_dir": str(export.path),
+                                    "mapping": os.environ.get(DROP_MAPPING_ENV, "")}, export.modified.date()),
             tags={"crm_kpi/export": export.path.name, "crm_kpi/as_of": export.modified.date().isoformat()},
         )
         for export in settled_exports(Path(drop_dir), now)

@@ -35,18 +35,18 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
         try:
             path = find_object_file(pipeline.source_path, obj)
             # In a batch of changes an absent file only means no changes to this object.
-            if path is None and obj.required and pipeline.load_mode == "replace":
+            if path is None and obj.required and pipeline.run_load_mode == "replace":
                 raise ExportError(
                     f"{pipeline.source_path}: no {obj.api_name} file (expected {obj.api_name}.csv, "
                     f".csv.gz or .parquet); the pipeline cannot run without it"
                 )
             with warehouse.get_connection() as con:
-                result = load_object(con, obj, path, loaded_at, mode=pipeline.load_mode)
+                result = load_object(con, obj, path, loaded_at, mode=pipeline.run_load_mode)
                 columns = [f.column for f in obj.fields if f.api_name not in result.missing_optional_columns]
                 record_load(con, context.run.run_id, obj.api_name, result.rows,
                             columns + result.extra_columns if path else [], result.source_file,
                             loaded_at, pipeline.as_of_date)
-                record_export(con, obj.table, path is not None, pipeline.load_mode)
+                record_export(con, obj.table, path is not None, pipeline.run_load_mode)
                 watermark = store_watermark(con, obj.api_name, obj.table, context.run.run_id, loaded_at)
         except ExportError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
@@ -54,7 +54,7 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
         if result.merged:
             merged = {f"merge_{name}": dg.MetadataValue.int(count)
                       for name, count in vars(result.merged).items()}
-        if path is None and pipeline.load_mode == "merge":
+        if path is None and pipeline.run_load_mode == "merge":
             context.log.info(f"{obj.api_name}: no changes in this batch; raw.{obj.table} left as it was.")
         elif result.unparsed_rows:
             context.log.warning(
@@ -78,7 +78,7 @@ def _raw_asset(obj: SObject) -> dg.AssetsDefinition:
                 "as_of": dg.MetadataValue.text(pipeline.as_of_date.isoformat()),
                 "extra_columns": dg.MetadataValue.json(result.extra_columns),
                 "missing_optional_columns": dg.MetadataValue.json(result.missing_optional_columns),
-                "load_mode": dg.MetadataValue.text(pipeline.load_mode),
+                "load_mode": dg.MetadataValue.text(pipeline.run_load_mode),
                 **merged,
             }
         )

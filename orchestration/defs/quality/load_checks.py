@@ -54,7 +54,7 @@ def _checks_for(obj: SObject) -> dg.AssetChecksDefinition:
                                         config.max_age_for(obj.api_name)), dg.AssetCheckSeverity.ERROR),
                 "volume": (volume(con, run_id, obj.api_name, config.volume_drop_threshold), dg.AssetCheckSeverity.ERROR),
                 "schema_drift": (schema_drift(con, run_id, obj.api_name), dg.AssetCheckSeverity.WARN),
-                "in_export": (in_export(con, run_id, obj.api_name, pipeline.load_mode), dg.AssetCheckSeverity.WARN),
+                "in_export": (in_export(con, run_id, obj.api_name, pipeline.run_load_mode), dg.AssetCheckSeverity.WARN),
             }
         for name, (outcome, severity) in outcomes.items():
             yield to_check_result(outcome, severity, asset_key=key, check_name=name)

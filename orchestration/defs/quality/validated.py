@@ -42,7 +42,7 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
     )
     def _validate(context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: WarehouseResource):
         with warehouse.get_connection() as con:
-            done = validate_raw(con, obj.api_name, obj.table, _rule_context(con, pipeline), pipeline.load_mode,
+            done = validate_raw(con, obj.api_name, obj.table, _rule_context(con, pipeline), pipeline.run_load_mode,
                                 load_quality_config(), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
         page = store_result(pipeline.paths.data_docs, pipeline.paths.gx_stores, done.suite, done.outcome.result,
                             run_name=context.run.run_id, batch=f"raw.{obj.table}")

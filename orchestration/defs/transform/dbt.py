@@ -102,7 +102,7 @@ def crm_kpi_dbt_models(
     args = ["build", "--exclude-resource-type", "unit_test", "--threads", dbt_threads(raw_rows)]
     # Left out of full and subset runs alike: dbt would bring them back with their models.
     args += ["--exclude", " ".join(MART_SUITE_SELECTORS)]
-    if pipeline.load_mode == "replace":
+    if pipeline.run_load_mode == "replace":
         # A full export may have dropped records; only a full refresh removes them from the
         # incremental facts. A merge keeps everything else, so the facts update incrementally.
         args.append("--full-refresh")

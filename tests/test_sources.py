@@ -1,0 +1,122 @@
+"""Every kind of source runs through Dagster's own execution, from the run config the launchpad, the
+schedule and the sensor give: the demo org, a live Salesforce org (the local test endpoint) and
+another CRM's export with its mapping. Each run here materializes the ingest stage only (the rest
+of the job is the same whatever the source, and is run end to end by the other tests); what it
+loaded is compared with the source's own files."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import trustme
+
+from orchestration.defs.jobs import PIPELINE_JOB_NAME
+from orchestration.instance import get_instance
+from orchestration.salesforce.objects import OBJECTS
+from orchestration.settings import state_paths
+from tests.demo_org_support import AS_OF
+from tests.mapping_support import AS_OF as EXAMPLE_AS_OF
+from tests.mapping_support import EXAMPLE, EXPORT, csv_rows
+from tests.salesforce_api_server import FakeOrg, FakeSalesforce
+
+pytestmark = pytest.mark.e2e
+INGEST = [dg.AssetKey(["raw", obj.table]) for obj in OBJECTS]
+
+
+def _defs(home: Path, monkeypatch) -> tuple[dg.Definitions, dg.DagsterInstance]:
+    monkeypatch.setenv("CRM_KPI_HOME", str(home))
+    instance = get_instance(state_paths(home))
+    from orchestration.definitions import build_defs
+
+    return build_defs(), instance
+
+
+def _ingest(defs: dg.Definitions, instance: dg.DagsterInstance, run_config: dict):
+    result = defs.resolve_job_def(PIPELINE_JOB_NAME).execute_in_process(
+        run_config=run_config, instance=instance, asset_selection=INGEST, raise_on_error=False)
+    assert result.success, [event.message for event in result.all_events if event.is_failure]
+    return result
+
+
+def _raw_count(home: Path, table: str) -> int:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(f"select count(*) from raw.{table}").fetchall()[0][0]
+
+
+def _csv_count(path: Path) -> int:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def _load_mode(result: dg.ExecuteInProcessResult, table: str) -> str:
+    materialization = result.asset_materializations_for_node(f"raw__{table}")[0]
+    return materialization.metadata["load_mode"].value
+
+
+def test_the_launchpad_runs_the_demo_org_generated_for_the_as_of_date(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    defs, instance = _defs(home, monkeypatch)
+    config = {"source_kind": "demo", "home": str(home), "as_of": AS_OF.isoformat()}
+    _ingest(defs, instance, {"resources": {"pipeline": {"config": config}}})
+    export = state_paths(home).demo_export
+    for table, name in (("opportunity", "Opportunity"), ("task", "Task"), ("user", "User")):
+        assert _raw_count(home, table) == _csv_count(export / f"{name}.csv") > 0
+
+
+def test_the_schedule_runs_a_live_org_in_full_and_then_only_its_changes(org, tmp_path, monkeypatch):
+    home, ca = tmp_path / "home", trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("CRM_KPI_SOURCE_KIND", "salesforce")
+    defs, instance = _defs(home, monkeypatch)
+    schedule = defs.get_schedule_def("crm_kpi_daily")
+    scheduled = dt.datetime.combine(AS_OF, dt.time(6), tzinfo=dt.timezone.utc)
+    with FakeSalesforce(FakeOrg.from_export(org["dir"]), ca) as fake:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))  # trust the local endpoint's certificate
+        monkeypatch.setenv("SALESFORCE_INSTANCE_URL", fake.url)
+        monkeypatch.setenv("SALESFORCE_SESSION_ID", fake.new_session())
+        with dg.build_schedule_context(instance=instance, scheduled_execution_time=scheduled) as context:
+            request = schedule.evaluate_tick(context).run_requests[0]
+        assert request.run_config["resources"]["pipeline"]["config"]["source_kind"] == "salesforce"
+
+        first = _ingest(defs, instance, request.run_config)
+        assert _load_mode(first, "opportunity") == "replace"
+        assert _raw_count(home, "opportunity") == _csv_count(org["dir"] / "Opportunity.csv")
+
+        deal = next(r for r in fake.org.objects["Opportunity"].records if not r["IsClosed"])
+        stamp = dt.datetime.combine(AS_OF, dt.time(23, 30))
+        deal.update(StageName="Closed Won", IsClosed=True, IsWon=True, SystemModstamp=stamp,
+                    LastModifiedDate=stamp)
+        second = _ingest(defs, instance, request.run_config)
+
+    assert _load_mode(second, "opportunity") == "merge"
+    assert _raw_count(home, "opportunity") == _csv_count(org["dir"] / "Opportunity.csv")
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        won = con.execute("select is_won from raw.opportunity where id = ?", [deal["Id"]]).fetchall()
+    assert won == [(True,)]
+
+
+def test_the_sensor_runs_another_crms_export_dropped_with_the_drop_folders_mapping(tmp_path, monkeypatch):
+    home, drop = tmp_path / "home", tmp_path / "drop"
+    dropped = shutil.copytree(EXPORT, drop / "sales_pipeline_export")
+    delivered = dt.datetime.combine(EXAMPLE_AS_OF, dt.time(7), tzinfo=dt.timezone.utc).timestamp()
+    for path in (dropped, *dropped.iterdir()):
+        os.utime(path, (delivered, delivered))
+    monkeypatch.setenv("CRM_KPI_DROP_DIR", str(drop))
+    monkeypatch.setenv("CRM_KPI_DROP_MAPPING", str(EXAMPLE))
+    defs, instance = _defs(home, monkeypatch)
+    with dg.build_sensor_context(instance=instance) as context:
+        [request] = defs.get_sensor_def("crm_kpi_export_drop").evaluate_tick(context).run_requests
+    assert request.run_config["resources"]["pipeline"]["config"]["mapping"] == str(EXAMPLE)
+
+    _ingest(defs, instance, request.run_config)
+
+    assert _raw_count(home, "opportunity") == len(csv_rows("sales_pipeline.csv")) > 0
+    assert _raw_count(home, "account") == len(csv_rows("accounts.csv")) > 0
