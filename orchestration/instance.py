@@ -6,6 +6,7 @@ import os
 
 import dagster as dg
 
+from orchestration.defs.jobs import WRITER_TAG
 from orchestration.settings import StatePaths
 from orchestration.sqlite_commits import commit_without_fsync
 
@@ -20,7 +21,7 @@ telemetry:
 concurrency:
   runs:
     tag_concurrency_limits:
-      - key: "crm_kpi/writer"
+      - key: "{WRITER_TAG}"
         limit: 1
 # Dagster's SQLite event log, with its connections kept open between events
 # (orchestration/sqlite_commits.py); the files and their schema are Dagster's own.

@@ -14,11 +14,10 @@ from pathlib import Path
 import dagster as dg
 
 from data_quality.data_docs import build_site
+from orchestration.defs.publish.keys import PUBLISHED_KEY
 from orchestration.instance import get_instance
 from orchestration.progress import ProgressDisplay
 from orchestration.settings import StatePaths
-
-PUBLISHED_KEY = dg.AssetKey(["published", "crm_kpis"])
 
 
 @dataclass

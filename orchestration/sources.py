@@ -29,10 +29,12 @@ DROP_MAPPING_ENV = "CRM_KPI_DROP_MAPPING"  # the mapping the drop-folder sensor 
 
 def configured_source(paths: StatePaths) -> dict[str, str]:
     """The source of the runs Dagster launches (launchpad defaults, schedule), from the environment:
-    `CRM_KPI_SOURCE_KIND` (default `export`), `CRM_KPI_SOURCE` (the export; default the demo
-    export) and `CRM_KPI_MAPPING` (another CRM's mapping file)."""
-    return {"source_kind": os.environ.get("CRM_KPI_SOURCE_KIND", "export"),
-            "source_dir": os.environ.get("CRM_KPI_SOURCE", str(paths.demo_export)),
+    `CRM_KPI_SOURCE_KIND`, `CRM_KPI_SOURCE` (the export) and `CRM_KPI_MAPPING` (another CRM's
+    mapping file). With neither kind nor export set, the demo org, as `make run` loads it, so a
+    launch from a fresh `make ui` publishes too."""
+    source = os.environ.get("CRM_KPI_SOURCE", "")
+    return {"source_kind": os.environ.get("CRM_KPI_SOURCE_KIND", "export" if source else "demo"),
+            "source_dir": source or str(paths.demo_export),
             "mapping": os.environ.get("CRM_KPI_MAPPING", "")}
 
 

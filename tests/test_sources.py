@@ -21,6 +21,7 @@ from orchestration.defs.jobs import PIPELINE_JOB_NAME
 from orchestration.instance import get_instance
 from orchestration.salesforce.objects import OBJECTS
 from orchestration.settings import state_paths
+from orchestration.sources import configured_source
 from tests.demo_org_support import AS_OF
 from tests.mapping_support import AS_OF as EXAMPLE_AS_OF
 from tests.mapping_support import EXAMPLE, EXPORT, csv_rows
@@ -120,3 +121,16 @@ def test_the_sensor_runs_another_crms_export_dropped_with_the_drop_folders_mappi
 
     assert _raw_count(home, "opportunity") == len(csv_rows("sales_pipeline.csv")) > 0
     assert _raw_count(home, "account") == len(csv_rows("accounts.csv")) > 0
+
+
+def test_runs_launched_from_dagster_load_the_demo_org_unless_an_export_or_a_kind_is_configured(
+        tmp_path, monkeypatch):
+    paths = state_paths(tmp_path)
+    for name in ("CRM_KPI_SOURCE_KIND", "CRM_KPI_SOURCE", "CRM_KPI_MAPPING"):
+        monkeypatch.delenv(name, raising=False)
+    demo = {"source_kind": "demo", "source_dir": str(paths.demo_export), "mapping": ""}
+    assert configured_source(paths) == demo
+    monkeypatch.setenv("CRM_KPI_SOURCE", "/exports/latest.zip")
+    assert configured_source(paths)["source_kind"] == "export"
+    monkeypatch.setenv("CRM_KPI_SOURCE_KIND", "salesforce")
+    assert configured_source(paths)["source_kind"] == "salesforce"
