@@ -16,7 +16,7 @@ attached as `marts` to every connection), and are judged the same way.
 
 `check_at_run_start` opens the warehouse once before a run's steps launch: a full export (which
 rebuilds the warehouse anyway) moves a damaged file aside, a merge (which needs the loaded data)
-stops on it. The Dagster resource (`orchestration.resources.WarehouseResource`) opens the
+stops on it. The Dagster resource (`orchestration.defs.resource_types.WarehouseResource`) opens the
 warehouse through `open_warehouse` too (once per run), so no step retries a damaged file.
 """
 

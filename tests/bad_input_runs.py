@@ -20,7 +20,7 @@ import pytest
 from data_quality.config import load_quality_config
 from data_quality.rules import RuleContext, build_suite, validation_query
 from data_quality.sql import quote_ident
-from orchestration.resources import configured_stages
+from orchestration.defs.resource_types import configured_stages
 from orchestration.salesforce.objects import OBJECTS
 from tests.bad_inputs import CASES, Case, HeldBack, Loaded, Quarantined, Stored, marker
 from tests.demo_org_support import PIPELINE_AS_OF

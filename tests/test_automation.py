@@ -15,8 +15,8 @@ import duckdb
 import pytest
 
 from orchestration.defs.jobs import PIPELINE_JOB_NAME
+from orchestration.defs.resource_types import PipelineConfig
 from orchestration.instance import get_instance
-from orchestration.resources import PipelineConfig
 from orchestration.run_lock import RunLockedError
 from orchestration.settings import state_paths
 from tests.demo_org_support import PIPELINE_AS_OF

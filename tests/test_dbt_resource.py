@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource
 
-from orchestration.resources import DbtResource
+from orchestration.defs.resource_types import DbtResource
 from orchestration.settings import DBT_PROJECT_DIR
 
 DBT = str(Path(sys.executable).parent / "crm-kpi-dbt")

@@ -94,7 +94,7 @@ def test_dbt_tests_the_mart_suites_do_not_check_stay_asset_checks(asset_graph):
 
 
 def test_the_stages_the_checks_accept_are_the_dbt_seed_and_the_demo_org_uses_them():
-    from orchestration.resources import configured_stages
+    from orchestration.defs.resource_types import configured_stages
     from orchestration.salesforce.objects import DEFAULT_STAGES
 
     assert configured_stages() == [stage[0] for stage in DEFAULT_STAGES]

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.defs.resource_types import WarehouseResource
 from orchestration.publish import publish_tables
-from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, duckdb_settings
 
 DBT = str(Path(sys.executable).parent / "dbt")

@@ -117,7 +117,7 @@ def _check_marts(published, tmp_path, models: list[str]) -> dict[str, dg.AssetCh
     import shutil
 
     from orchestration.defs.quality.mart_expectations import mart_expectations
-    from orchestration.resources import PipelineConfig, WarehouseResource
+    from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
     from tests.demo_org_support import PIPELINE_AS_OF
 
     home = tmp_path / "home"

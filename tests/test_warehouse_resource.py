@@ -1,5 +1,5 @@
 """The warehouse resource opens the warehouse once per run, and lets it go for whoever opens the
-files next (dbt's process, the publish), as orchestration/resources.py says."""
+files next (dbt's process, the publish), as orchestration/defs/resource_types.py says."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import dagster as dg
 import duckdb
 
-from orchestration.resources import WarehouseResource
+from orchestration.defs.resource_types import WarehouseResource
 
 
 def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:

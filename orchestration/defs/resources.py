@@ -1,4 +1,5 @@
-"""Resources shared by every stage, configured from the environment with per-run overrides."""
+"""Resources shared by every stage (their classes are in resource_types.py), configured from the
+environment with per-run overrides."""
 
 import os
 import sys
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.resources import DbtResource, PipelineConfig, WarehouseResource
+from orchestration.defs.resource_types import DbtResource, PipelineConfig, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, state_paths
 from orchestration.sources import configured_source
 

@@ -10,9 +10,9 @@ from orchestration.dashboard import write_dashboard
 from orchestration.dbt_manifest import layer, load_manifest, published_relations
 from orchestration.defs.publish.describe import describe_published
 from orchestration.defs.publish.keys import PUBLISHED_KEY
+from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.publish import PublishEntry, publish_tables
-from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.salesforce.objects import OBJECTS
 
 # Every mart model and the KPI catalog, as (layer, table) pairs: `marts`, or the seed's schema.

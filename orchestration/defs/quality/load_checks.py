@@ -15,7 +15,7 @@ from data_quality.config import load_quality_config
 from data_quality.load_audit import freshness, in_export, schema_drift, volume
 from data_quality.sql import quote_ident
 from orchestration.defs.quality.results import to_check_result
-from orchestration.resources import PipelineConfig, WarehouseResource
+from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.salesforce.objects import OBJECTS, SObject
 
 

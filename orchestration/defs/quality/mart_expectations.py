@@ -15,9 +15,9 @@ from data_quality.mart_suites import MartSuite, build_mart_suite, mart_gate, mar
 from data_quality.validate import validate_query
 from orchestration.dbt_manifest import load_manifest
 from orchestration.defs.quality.results import to_check_result
+from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.kpi_catalog import load_catalog, unmeasured_kpis
-from orchestration.resources import PipelineConfig, WarehouseResource
 from orchestration.settings import MARTS_DATABASE
 
 _manifest = load_manifest(dbt_project.manifest_path)

@@ -4,7 +4,7 @@ import dagster as dg
 
 from data_quality.reconcile import marts_match_validated, one_row_per_opportunity, rep_mart_sums_to_company
 from orchestration.defs.quality.results import to_check_result
-from orchestration.resources import PipelineConfig, WarehouseResource
+from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 
 
 @dg.asset_check(asset=dg.AssetKey(["marts", "kpi_company_monthly"]), name="reconciles_with_validated",

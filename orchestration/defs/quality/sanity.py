@@ -5,7 +5,7 @@ import dagster as dg
 
 from data_quality.sanity import history_disagrees_with_record, won_before_created
 from orchestration.defs.quality.results import to_check_result
-from orchestration.resources import PipelineConfig, WarehouseResource
+from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 
 _OPPORTUNITY = dg.AssetKey(["validated", "opportunity"])
 _WARN = dg.AssetCheckSeverity.WARN

@@ -17,7 +17,7 @@ from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.dbt_child import PARENT_ENV, stop
 from orchestration.dbt_manifest import layer, load_manifest, selectors_for
-from orchestration.resources import PipelineConfig, WarehouseResource
+from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
