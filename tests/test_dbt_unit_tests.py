@@ -3,8 +3,9 @@
 dbt unit tests run each model on fixture rows, but dbt still reads the column types of a model's
 parents from the warehouse. So: create every raw table empty in a temporary state directory, build
 the whole project `--empty` (every relation, no rows), then run only the unit tests, and check in
-`run_results.json` that each unit test of the project's unit-test files ran and passed (a suite that
-was silently skipped or deselected fails here too).
+`run_results.json` that each unit test of the project's yml files (a model's unit tests sit beside
+it, in its own `_<model>.yml`) ran and passed (a suite that was silently skipped or deselected fails
+here too).
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ from orchestration.salesforce.objects import OBJECTS
 REPO = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
-# The files that hold the unit tests this test vouches for: every `_*unit_tests.yml` of the project.
-UNIT_TEST_FILES = sorted(DBT_PROJECT.glob("models/**/_*unit_tests.yml"))
+# The files whose unit tests this test vouches for: every yml file of the project's models.
+UNIT_TEST_FILES = sorted(DBT_PROJECT.glob("models/**/*.yml"))
 
 
 def _enabled_unit_tests() -> set[str]:
     """Names of the unit tests in UNIT_TEST_FILES that are not disabled (`config: {enabled: false}`)."""
     names = set()
     for path in UNIT_TEST_FILES:
-        for test in yaml.safe_load(path.read_text())["unit_tests"]:
+        for test in yaml.safe_load(path.read_text()).get("unit_tests") or []:
             if (test.get("config") or {}).get("enabled", True):
                 names.add(test["name"])
     return names
