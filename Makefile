@@ -28,7 +28,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 	@touch $@
 
 ## manifest: dbt's manifest, prepared once here so Dagster never parses the project on import;
-## parsed as the pipeline's dbt runs (orchestration/dbt_child.py), so every run keeps the parse
+## parsed as the pipeline's dbt runs (orchestration/runtime/dbt_child.py), so every run keeps the parse
 manifest: $(MANIFEST)
 $(MANIFEST): $(INSTALLED) $(DBT_SOURCES) $(KPI_DOCS) dbt_project/profiles.yml
 	$(BIN)/crm-kpi-dbt parse --profiles-dir $(CURDIR)/dbt_project --quiet
@@ -69,7 +69,7 @@ bench: setup
 
 ## ui: the Dagster UI on the same state directory (http://127.0.0.1:3000)
 ui: setup
-	$(BIN)/python -m orchestration.instance
+	$(BIN)/python -m orchestration.runtime.instance
 	DAGSTER_HOME=$(CRM_KPI_HOME)/dagster $(BIN)/dagster dev -w orchestration/workspace.yaml -h 127.0.0.1 -p 3000
 
 ## lock: re-resolve requirements.lock from pyproject.toml (needs the package index)

@@ -58,7 +58,7 @@ def _print_summary(summary) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from orchestration.run_lock import RunLockedError, run_lock
+    from orchestration.runtime.run_lock import RunLockedError, run_lock
 
     paths = state_paths(args.home)
     as_of = parse_as_of(args.as_of)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.sqlite_commits import commit_without_fsync
+from orchestration.runtime.sqlite_commits import commit_without_fsync
 
 if os.environ.get("DAGSTER_HOME"):  # a run launched in Dagster writes its events from this process
     commit_without_fsync(Path(os.environ["DAGSTER_HOME"]))

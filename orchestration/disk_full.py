@@ -28,8 +28,8 @@ _IO_ERROR = ("disk i/o error", "could not write", "could not fsync", "could not 
              "dbt build failed")
 # The stage a run was at, from the innermost frame of these modules in the traceback.
 _STAGES = (
-    ("orchestration.run_lock", "taking the run lock"),
-    ("orchestration.instance", "preparing the state directory"),
+    ("orchestration.runtime.run_lock", "taking the run lock"),
+    ("orchestration.runtime.instance", "preparing the state directory"),
     ("orchestration.salesforce.export", "unpacking the export"),
     ("orchestration.salesforce.api", "extracting from Salesforce"),
     ("orchestration.demo_org", "generating the demo org"),

@@ -15,8 +15,8 @@ import dagster as dg
 
 from data_quality.data_docs import build_site
 from orchestration.defs.publish.keys import PUBLISHED_KEY
-from orchestration.instance import get_instance
 from orchestration.progress import ProgressDisplay
+from orchestration.runtime.instance import get_instance
 from orchestration.settings import StatePaths
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from orchestration.defs.jobs import PIPELINE_JOB_NAME
 from orchestration.defs.resource_types import PipelineConfig
-from orchestration.instance import get_instance
-from orchestration.run_lock import RunLockedError
+from orchestration.runtime.instance import get_instance
+from orchestration.runtime.run_lock import RunLockedError
 from orchestration.settings import state_paths
 from tests.demo_org_support import PIPELINE_AS_OF
 
@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from orchestration.run_lock import run_lock
+from orchestration.runtime.run_lock import run_lock
 with run_lock(Path(sys.argv[1])):
     print("held", flush=True)
     time.sleep(120)

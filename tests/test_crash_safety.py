@@ -3,7 +3,7 @@ the next run succeeds with no clean-up.
 
 Each run's CLI process is killed (as `kill -9` or the out-of-memory killer would) as soon as it
 starts a step of the stage under test; the stage is read from the run's Dagster event log. Its
-dbt process, if any, must die with it (orchestration/dbt_child.py): no process of the run may
+dbt process, if any, must die with it (orchestration/runtime/dbt_child.py): no process of the run may
 outlive it, since one holding the warehouse's lock would stop the next run. The runs form a chain: the run
 after a kill is the one killed at the next stage, so each proves the previous kill left nothing
 in its way, and the last run must publish.

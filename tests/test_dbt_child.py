@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.dbt_child import PARENT_ENV, stop
+from orchestration.runtime.dbt_child import PARENT_ENV, stop
 
 # A parent that starts a child (which may arm die_with_parent), prints the child's pid, and waits.
 PARENT = """
@@ -54,7 +54,7 @@ def _child_after_parent_killed(arm: str, seconds: float) -> int:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 def test_a_child_that_armed_die_with_parent_is_killed_with_its_parent():
-    child = _child_after_parent_killed("from orchestration.dbt_child import die_with_parent; die_with_parent()", seconds=10)
+    child = _child_after_parent_killed("from orchestration.runtime.dbt_child import die_with_parent; die_with_parent()", seconds=10)
     assert not _alive(child)
 
 
@@ -71,7 +71,7 @@ def test_a_child_that_did_not_arm_it_outlives_its_parent():
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 def test_a_child_whose_named_parent_is_already_gone_exits_instead_of_running_orphaned():
     env = {**os.environ, PARENT_ENV: "1"}  # not our parent: as if the run died before dbt armed the signal
-    child = subprocess.run([sys.executable, "-c", "from orchestration.dbt_child import die_with_parent; "
+    child = subprocess.run([sys.executable, "-c", "from orchestration.runtime.dbt_child import die_with_parent; "
                             "die_with_parent(); print('ran')"], env=env, capture_output=True, text=True,
                            cwd=Path(__file__).resolve().parents[1])
     assert (child.returncode, child.stdout) == (1, "")

@@ -12,9 +12,9 @@ import dagster as dg
 import sqlalchemy as sa
 from dagster._core.storage.event_log import SqliteEventLogStorage
 
-from orchestration.instance import get_instance
+from orchestration.runtime.instance import get_instance
+from orchestration.runtime.sqlite_commits import PooledSqliteEventLogStorage, commit_without_fsync
 from orchestration.settings import state_paths
-from orchestration.sqlite_commits import PooledSqliteEventLogStorage, commit_without_fsync
 
 NORMAL, FULL = 1, 2  # what `pragma synchronous` returns
 
@@ -115,4 +115,20 @@ def test_the_event_log_looks_a_table_up_once_until_a_wipe(tmp_path, monkeypatch)
     storage.wipe()  # the tables are emptied and may be rebuilt: what was found is looked up again
     assert storage.has_table("asset_check_executions")
     assert "asset_check_executions" in lookups
+    instance.dispose()
+
+
+def test_a_state_directory_written_before_the_event_log_moved_into_runtime_opens_with_it(tmp_path, monkeypatch):
+    from orchestration.runtime.instance import DAGSTER_YAML, prepare_state
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # prepare_state points both at the state directory
+    monkeypatch.setenv("CRM_KPI_HOME", str(tmp_path / "home"))
+    paths = state_paths(tmp_path / "home")
+    paths.dagster_home.mkdir(parents=True)
+    config = paths.dagster_home / "dagster.yaml"
+    config.write_text(DAGSTER_YAML.replace("orchestration.runtime.sqlite_commits", "orchestration.sqlite_commits"))
+    prepare_state(paths)
+    assert config.read_text() == DAGSTER_YAML
+    instance = get_instance(paths)
+    assert type(instance.event_log_storage).__name__ == "PooledSqliteEventLogStorage"
     instance.dispose()

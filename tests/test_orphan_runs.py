@@ -9,7 +9,7 @@ import sys
 import dagster as dg
 
 from orchestration.defs.jobs import WRITER_TAG
-from orchestration.orphan_runs import PID_TAG, fail_orphaned_runs
+from orchestration.runtime.orphan_runs import PID_TAG, fail_orphaned_runs
 
 
 def _dead_pid() -> int:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from orchestration.run_lock import RunLockedError, run_lock
+from orchestration.runtime.run_lock import RunLockedError, run_lock
 
 
 def _hold(home, ready, seconds: float) -> None:

@@ -18,7 +18,7 @@ import pytest
 import trustme
 
 from orchestration.defs.jobs import PIPELINE_JOB_NAME
-from orchestration.instance import get_instance
+from orchestration.runtime.instance import get_instance
 from orchestration.salesforce.objects import OBJECTS
 from orchestration.settings import state_paths
 from orchestration.sources import configured_source

@@ -12,6 +12,6 @@ crm_kpi_pipeline = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     executor_def=dg.in_process_executor,
     description="Load the export, build the marts, run every check, and publish when all pass.",
-    # The run queue admits one run with this tag at a time (see orchestration/instance.py).
+    # The run queue admits one run with this tag at a time (see orchestration/runtime/instance.py).
     tags={WRITER_TAG: "warehouse"},
 )

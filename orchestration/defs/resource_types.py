@@ -79,7 +79,7 @@ class PipelineConfig(dg.ConfigurableResource):
         `crm-kpi run` does, so a run launched from the UI, the schedule or the sensor never writes
         the warehouse beside another; and make the source ready in the state directory (unpack,
         extract, generate, map: orchestration/sources.py)."""
-        from orchestration.run_lock import held_here, run_lock
+        from orchestration.runtime.run_lock import held_here, run_lock
         from orchestration.sources import SourceError, prepare_source
         from orchestration.warehouse import (
             WarehouseDamaged,
@@ -91,7 +91,7 @@ class PipelineConfig(dg.ConfigurableResource):
         home = self.paths.home
         with contextlib.nullcontext() if held_here(home) else run_lock(home, self.wait_seconds):
             if context.instance is not None and context.run is not None:
-                from orchestration.orphan_runs import PID_TAG, fail_orphaned_runs
+                from orchestration.runtime.orphan_runs import PID_TAG, fail_orphaned_runs
 
                 context.instance.add_run_tags(context.run.run_id, {PID_TAG: str(os.getpid())})
                 for run_id in fail_orphaned_runs(context.instance, context.run.run_id):

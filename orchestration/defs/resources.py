@@ -28,7 +28,7 @@ def resources() -> dg.Definitions:
                 project_dir=str(DBT_PROJECT_DIR),
                 profiles_dir=str(DBT_PROJECT_DIR),
                 # The dbt of this interpreter's environment, found even when it is not on PATH,
-                # started so that it dies with the run (see orchestration/dbt_child.py).
+                # started so that it dies with the run (see orchestration/runtime/dbt_child.py).
                 dbt_executable=str(Path(sys.executable).parent / "crm-kpi-dbt"),
             ),
         },

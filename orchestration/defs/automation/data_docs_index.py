@@ -8,7 +8,7 @@ import dagster as dg
 
 from data_quality.data_docs import build_site
 from orchestration.defs.jobs import crm_kpi_pipeline
-from orchestration.run_lock import RunLockedError, run_lock
+from orchestration.runtime.run_lock import RunLockedError, run_lock
 from orchestration.settings import state_paths
 
 

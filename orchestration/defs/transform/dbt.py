@@ -15,9 +15,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
-from orchestration.dbt_child import PARENT_ENV, stop
 from orchestration.dbt_manifest import layer, load_manifest, selectors_for
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
+from orchestration.runtime.dbt_child import PARENT_ENV, stop
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -85,10 +85,10 @@ def crm_kpi_dbt_models(
     reach dbt through the warehouse (`write_run_context`), not --vars, which would make dbt parse
     the whole project again whenever they change."""
     paths = pipeline.paths
-    # dbt (crm-kpi-dbt, orchestration/dbt_child.py) works in the state directory, with the
+    # dbt (crm-kpi-dbt, orchestration/runtime/dbt_child.py) works in the state directory, with the
     # warehouse's DuckDB settings, and writes its logs and artifacts there, never into the repo.
     os.environ["CRM_KPI_HOME"] = str(paths.home)
-    os.environ[PARENT_ENV] = str(os.getpid())  # dbt dies with this process (orchestration/dbt_child.py)
+    os.environ[PARENT_ENV] = str(os.getpid())  # dbt dies with this process (orchestration/runtime/dbt_child.py)
     # dbt's log file (dbt.log in the target folder) at info: at debug, its default, it also holds
     # every SQL statement (those are in target/run/ anyway), and writing them costs a second a run.
     # DBT_LOG_LEVEL_FILE=debug in the environment brings them back.

@@ -7,8 +7,8 @@ import os
 import dagster as dg
 
 from orchestration.defs.jobs import WRITER_TAG
+from orchestration.runtime.sqlite_commits import commit_without_fsync
 from orchestration.settings import StatePaths
-from orchestration.sqlite_commits import commit_without_fsync
 
 HEADER = "# Written by crm-kpi."
 DAGSTER_YAML = f"""\
@@ -24,9 +24,9 @@ concurrency:
       - key: "{WRITER_TAG}"
         limit: 1
 # Dagster's SQLite event log, with its connections kept open between events
-# (orchestration/sqlite_commits.py); the files and their schema are Dagster's own.
+# (orchestration/runtime/sqlite_commits.py); the files and their schema are Dagster's own.
 event_log_storage:
-  module: orchestration.sqlite_commits
+  module: orchestration.runtime.sqlite_commits
   class: PooledSqliteEventLogStorage
 """
 
@@ -34,6 +34,8 @@ event_log_storage:
 PREVIOUS_DAGSTER_YAML = (
     f"{HEADER} Run history, event logs and compute logs stay in this folder.\ntelemetry:\n  enabled: false\n",
     DAGSTER_YAML[:DAGSTER_YAML.index("# Dagster's SQLite event log")],
+    # before the event log's module moved into orchestration/runtime/
+    DAGSTER_YAML.replace("orchestration.runtime.sqlite_commits", "orchestration.sqlite_commits"),
 )
 
 
@@ -57,7 +59,7 @@ def get_instance(paths: StatePaths) -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-if __name__ == "__main__":  # `python -m orchestration.instance`: used by `make ui`
+if __name__ == "__main__":  # `python -m orchestration.runtime.instance`: used by `make ui`
     from orchestration.settings import state_paths
 
     prepare_state(state_paths())

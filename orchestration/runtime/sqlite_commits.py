@@ -30,7 +30,7 @@ def commit_without_fsync(dagster_home: Path) -> None:
     each commit waits for the disk. This process's connections to the instance's databases use
     `synchronous=NORMAL`, SQLite's recommended setting in WAL mode: a crash of the process loses
     nothing, a power cut at most the last events, and the database is never corrupted. The setting
-    is per connection: `crm-kpi run` sets it when it opens the instance (orchestration/instance.py),
+    is per connection: `crm-kpi run` sets it when it opens the instance (orchestration/runtime/instance.py),
     runs launched in Dagster when their code location loads (orchestration/definitions.py)."""
     home = str(Path(dagster_home).resolve())
     if home in _TUNED_HOMES:
@@ -57,7 +57,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     pool; the schema, the files and the write-ahead log are Dagster's, unchanged, so the UI reads
     them as before (it learns of new events by polling, see `__init__`). Only the most recently used `KEEP_ENGINES` databases stay open, so a webserver
     that reads the history of many runs does not hold a file for each. Named in the instance's
-    dagster.yaml (orchestration/instance.py), so every process of the state directory uses it.
+    dagster.yaml (orchestration/runtime/instance.py), so every process of the state directory uses it.
     """
 
     KEEP_ENGINES = 4
