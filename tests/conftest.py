@@ -8,7 +8,7 @@ import signal
 import duckdb
 import pytest
 
-from orchestration.cli import main
+from orchestration.cli.main import main
 from orchestration.demo_org import generate_org
 from orchestration.salesforce.objects import OBJECTS
 from tests.demo_org_support import AS_OF, PIPELINE_AS_OF

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.cli import main
+from orchestration.cli.main import main
 from orchestration.kpi_catalog import load_catalog, unmeasured_kpis
 from orchestration.salesforce.export import unpack_zip
 from orchestration.salesforce.objects import OBJECTS

@@ -1,4 +1,4 @@
-"""orchestration.disk_full: which errors are a full disk and what could not be written
+"""orchestration.cli.disk_full: which errors are a full disk and what could not be written
 (`from_exception`, `from_failures`), and the one line that says so (`DiskFull.message`). The
 filesystem of tmp_path has plenty of space, so only what says "full" is taken for a full disk."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.disk_full import LOW_SPACE, DiskFull, from_exception, from_failures
+from orchestration.cli.disk_full import LOW_SPACE, DiskFull, from_exception, from_failures
 
 MESSAGE = re.compile(r"^out of disk space while (?P<stage>.+?): could not write (?P<path>\S+)\. "
                      r"Free at least (?P<need>[\d,.]+ (?:bytes|KB|MB|GB)) on (?P<mount>\S+) "

@@ -75,7 +75,7 @@ def test_dbt_runs_its_duckdb_with_the_settings_of_the_environment(tmp_path):
 
 def test_a_memory_limit_duckdb_refuses_stops_the_run_before_it_starts_naming_the_variable(tmp_path, monkeypatch,
                                                                                           capsys):
-    from orchestration.cli import EXIT_BAD_INPUT, main
+    from orchestration.cli.main import EXIT_BAD_INPUT, main
 
     monkeypatch.setenv("CRM_KPI_DUCKDB_MEMORY_LIMIT", "lots")
     assert main(["run", "--home", str(tmp_path / "home")]) == EXIT_BAD_INPUT
@@ -110,7 +110,7 @@ def test_dbt_builds_one_model_at_a_time_on_a_large_org_and_two_on_a_small_one(mo
 
 
 def test_a_dbt_thread_count_that_is_no_whole_number_stops_the_run_before_it_starts(tmp_path, monkeypatch, capsys):
-    from orchestration.cli import EXIT_BAD_INPUT, main
+    from orchestration.cli.main import EXIT_BAD_INPUT, main
 
     monkeypatch.setenv("CRM_KPI_DBT_THREADS", "many")
     assert main(["run", "--home", str(tmp_path / "home")]) == EXIT_BAD_INPUT

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.cli import main
+from orchestration.cli.main import main
 from orchestration.salesforce.export import ExportError
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OBJECTS_BY_NAME

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.cli import build_parser
+from orchestration.cli.main import build_parser
 from orchestration.salesforce.export import ExportError, export_folder
 from orchestration.settings import state_paths
 from orchestration.sources import SourceError, prepare_source

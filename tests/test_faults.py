@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.cli import EXIT_DAMAGED, EXIT_DISK_FULL, main
+from orchestration.cli.main import EXIT_DAMAGED, EXIT_DISK_FULL, main
 from tests.demo_org_support import PIPELINE_AS_OF as AS_OF
 from tests.run_watch import started_steps
 from tests.test_pipeline import _published_files

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.cli import main
+from orchestration.cli.main import main
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OBJECTS_BY_NAME
 from tests.demo_org_support import PIPELINE_AS_OF

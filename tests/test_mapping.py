@@ -216,7 +216,7 @@ def test_the_pipeline_runs_unchanged_on_the_converted_example_and_books_exactly_
         tmp_path, monkeypatch):
     """The Done-when of issue 14: the example export, with its undated prospects, publishes; won,
     lost and bookings equal the file's (computed here with pandas, not with the mapping)."""
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     monkeypatch.delenv("CRM_KPI_QUALITY_CONFIG", raising=False)  # the default freshness limits apply
     home = tmp_path / "home"
@@ -254,7 +254,7 @@ def test_the_pipeline_runs_unchanged_on_the_converted_example_and_books_exactly_
 
 
 def test_run_with_a_broken_mapping_exits_2_with_the_problem_and_runs_nothing(tmp_path, capsys):
-    from orchestration.cli import main
+    from orchestration.cli.main import main
 
     document = yaml.safe_load(EXAMPLE.read_text())
     document["objects"]["Opportunity"]["fields"]["Amount"] = "close_valu"

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.cli import main
+from orchestration.cli.main import main
 from tests.demo_org_support import PIPELINE_AS_OF
 from tests.kpi_reference import reference_kpis
 

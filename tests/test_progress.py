@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.progress import Progress
+from orchestration.cli.progress import Progress
 
 
 def test_the_progress_line_counts_each_stage_against_its_total_and_names_the_last_object_loaded():

@@ -12,7 +12,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from orchestration.cli import main
+from orchestration.cli.main import main
 from orchestration.warehouse import open_warehouse
 from tests.demo_org_support import PIPELINE_AS_OF
 from tests.test_pipeline import _published_files

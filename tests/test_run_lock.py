@@ -54,7 +54,7 @@ def test_a_killed_run_leaves_no_lock_behind(tmp_path, holder):
 
 
 def test_the_cli_refuses_a_second_run_on_a_busy_state_directory_with_exit_3(tmp_path, capsys):
-    from orchestration.cli import EXIT_BUSY, main
+    from orchestration.cli.main import EXIT_BUSY, main
 
     export, home = tmp_path / "export", tmp_path / "home"
     export.mkdir()

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import dagster as dg
 
-from orchestration.runner import _check_description, dbt_errors
+from orchestration.cli.runner import _check_description, dbt_errors
 
 
 def _evaluation(status: str, failing: int) -> SimpleNamespace:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import trustme
 
-from orchestration.cli import main
+from orchestration.cli.main import main
 from tests.demo_org_support import PIPELINE_AS_OF
 from tests.salesforce_api_server import FakeOrg, FakeSalesforce
 

@@ -1,7 +1,7 @@
 """How the Dagster instance's SQLite databases are committed to: without an fsync per event, over
 connections kept open.
 
-Its own module, outside the stages orchestration/disk_full.py names: a full disk met while Dagster
+Its own module, outside the stages orchestration/cli/disk_full.py names: a full disk met while Dagster
 opens a connection (and this listener tunes it) is the instance's, not this module's.
 """
 

@@ -1,6 +1,6 @@
 """The Data Docs pages and index of a run launched in Dagster (the UI, the schedule, the drop
 sensor), rendered once when the run succeeds or fails: each validation only stores its result.
-`crm-kpi run` renders them itself (orchestration/runner.py)."""
+`crm-kpi run` renders them itself (orchestration/cli/runner.py)."""
 
 from pathlib import Path
 

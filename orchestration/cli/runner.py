@@ -14,8 +14,8 @@ from pathlib import Path
 import dagster as dg
 
 from data_quality.data_docs import build_site
+from orchestration.cli.progress import ProgressDisplay
 from orchestration.defs.publish.keys import PUBLISHED_KEY
-from orchestration.progress import ProgressDisplay
 from orchestration.runtime.instance import get_instance
 from orchestration.settings import StatePaths
 

@@ -78,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"crm-kpi: {exc}", file=sys.stderr)
         return EXIT_BUSY
     except Exception as exc:  # a full disk, at whatever stage, is one line; anything else is a bug
-        from orchestration.disk_full import from_exception
+        from orchestration.cli.disk_full import from_exception
 
         full = from_exception(exc, paths.home)
         if full is None:
@@ -121,8 +121,8 @@ def _check_warehouse(args: argparse.Namespace, paths) -> int | None:
 
 
 def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
-    from orchestration.report import company_kpi_table
-    from orchestration.runner import run_pipeline
+    from orchestration.cli.report import company_kpi_table
+    from orchestration.cli.runner import run_pipeline
     from orchestration.sources import SourceError, prepare_source
 
     kind = "salesforce" if args.salesforce else "export" if args.source else "demo"
@@ -151,7 +151,7 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
     gc.freeze()
     summary = run_pipeline(paths, source, as_of, load_mode=load_mode)
     if not summary.published:
-        from orchestration.disk_full import from_failures
+        from orchestration.cli.disk_full import from_failures
 
         full = from_failures(summary.failures, paths.home)
         if full is not None:
@@ -175,7 +175,7 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
 
 
 def _kpis(args: argparse.Namespace) -> int:
-    from orchestration.report import company_kpi_table
+    from orchestration.cli.report import company_kpi_table
 
     paths = state_paths(args.home)
     try:
@@ -264,6 +264,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crm-kpi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -35,7 +35,7 @@ _STAGES = (
     ("orchestration.demo_org", "generating the demo org"),
     ("orchestration.mapping", "mapping the export"),
     ("orchestration.warehouse", "opening the warehouse"),
-    ("orchestration.runner", "running the pipeline"),
+    ("orchestration.cli.runner", "running the pipeline"),
     ("dagster._core.storage", "recording the run in the Dagster instance"),
 )
 
