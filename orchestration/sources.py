@@ -27,15 +27,24 @@ DEMO_SEED, DEMO_SCALE = 42, 1.0
 DROP_MAPPING_ENV = "CRM_KPI_DROP_MAPPING"  # the mapping the drop-folder sensor applies, if any
 
 
-def configured_source(paths: StatePaths) -> dict[str, str]:
-    """The source of the runs Dagster launches (launchpad defaults, schedule), from the environment:
-    `CRM_KPI_SOURCE_KIND`, `CRM_KPI_SOURCE` (the export) and `CRM_KPI_MAPPING` (another CRM's
-    mapping file). With neither kind nor export set, the demo org, as `make run` loads it, so a
-    launch from a fresh `make ui` publishes too."""
+def configured_source() -> dict[str, str]:
+    """The source of the runs Dagster launches (the launchpad's defaults, the schedule), from the
+    environment: `CRM_KPI_SOURCE_KIND`, `CRM_KPI_SOURCE` (the export) and `CRM_KPI_MAPPING`
+    (another CRM's mapping file). With neither kind nor export set, the demo org, as `make run`
+    loads it, so a launch from a fresh `make ui` publishes too."""
     source = os.environ.get("CRM_KPI_SOURCE", "")
     return {"source_kind": os.environ.get("CRM_KPI_SOURCE_KIND", "export" if source else "demo"),
-            "source_dir": source or str(paths.demo_export),
-            "mapping": os.environ.get("CRM_KPI_MAPPING", "")}
+            "source_dir": source, "mapping": os.environ.get("CRM_KPI_MAPPING", "")}
+
+
+def check_request(kind: str, mapping: str, load_mode: str) -> None:
+    """Refuse, before anything is touched, a source that cannot be: an unknown kind, or a mapping
+    of anything but a full export."""
+    if kind not in SOURCE_KINDS:
+        raise SourceError(f"unknown source kind {kind!r}: one of {', '.join(SOURCE_KINDS)}")
+    if mapping and (kind != "export" or load_mode == "merge"):
+        raise SourceError("a mapping converts a full export (--source; source kind `export`), not a live "
+                          "org (--salesforce), the demo org or a batch of changes (--merge)")
 
 
 class SourceError(Exception):
@@ -56,11 +65,7 @@ def prepare_source(
     """Make the run's export folder ready: unpack, extract, generate, then map. `sources` are the
     export's paths (kind `export`); `load_mode` is the configured one, which a live org's extract
     replaces by its own (a first extract is full, later ones are changes)."""
-    if kind not in SOURCE_KINDS:
-        raise SourceError(f"unknown source kind {kind!r}: one of {', '.join(SOURCE_KINDS)}")
-    if mapping and (kind != "export" or load_mode == "merge"):
-        raise SourceError("a mapping converts a full export (source kind `export`), not a live org, "
-                          "the demo org or a merge")
+    check_request(kind, mapping, load_mode)
     if kind == "salesforce":
         prepared = _salesforce(paths, now or dt.datetime.now(dt.timezone.utc))
     elif kind == "demo":

@@ -89,3 +89,12 @@ def test_dbt_unit_tests_pass(tmp_path):
     missing = expected - passed
     assert not missing, f"unit tests that did not run: {sorted(missing)}\n{run.stdout}"
     assert len(passed) >= len(expected)
+
+
+def test_the_company_sum_of_reps_unit_test_has_the_inputs_of_the_rep_small_case():
+    """The company mart's unit test spells out the rep mart's small case, to compare the two marts;
+    the two copies must not drift apart."""
+    tests = {test["name"]: test for path in UNIT_TEST_FILES
+             for test in yaml.safe_load(path.read_text()).get("unit_tests") or []}
+    company = tests["kpi_company_monthly_is_the_sum_of_reps"]["given"]
+    assert company == tests["kpi_rep_monthly_small_case_for_company_sum"]["given"]

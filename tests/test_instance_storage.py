@@ -118,6 +118,27 @@ def test_the_event_log_looks_a_table_up_once_until_a_wipe(tmp_path, monkeypatch)
     instance.dispose()
 
 
+# What crm-kpi wrote into dagster.yaml before the event log's module moved, byte for byte.
+DAGSTER_YAML_BEFORE_RUNTIME = """\
+# Written by crm-kpi. Run history, event logs and compute logs stay in this folder.
+telemetry:
+  enabled: false
+# One run writes the warehouse at a time: runs launched from the UI, the schedule or the sensor
+# queue behind each other (the pipeline job carries this tag). `crm-kpi run` does not go through
+# the queue; the state directory's run lock (run.lock) keeps it and queued runs apart.
+concurrency:
+  runs:
+    tag_concurrency_limits:
+      - key: "crm_kpi/writer"
+        limit: 1
+# Dagster's SQLite event log, with its connections kept open between events
+# (orchestration/sqlite_commits.py); the files and their schema are Dagster's own.
+event_log_storage:
+  module: orchestration.sqlite_commits
+  class: PooledSqliteEventLogStorage
+"""
+
+
 def test_a_state_directory_written_before_the_event_log_moved_into_runtime_opens_with_it(tmp_path, monkeypatch):
     from orchestration.runtime.instance import DAGSTER_YAML, prepare_state
 
@@ -126,7 +147,7 @@ def test_a_state_directory_written_before_the_event_log_moved_into_runtime_opens
     paths = state_paths(tmp_path / "home")
     paths.dagster_home.mkdir(parents=True)
     config = paths.dagster_home / "dagster.yaml"
-    config.write_text(DAGSTER_YAML.replace("orchestration.runtime.sqlite_commits", "orchestration.sqlite_commits"))
+    config.write_text(DAGSTER_YAML_BEFORE_RUNTIME)
     prepare_state(paths)
     assert config.read_text() == DAGSTER_YAML
     instance = get_instance(paths)

@@ -18,6 +18,7 @@ import pytest
 import trustme
 
 from orchestration.defs.jobs import PIPELINE_JOB_NAME
+from orchestration.defs.resource_types import _loads_raw
 from orchestration.runtime.instance import get_instance
 from orchestration.salesforce.objects import OBJECTS
 from orchestration.settings import state_paths
@@ -31,9 +32,27 @@ pytestmark = pytest.mark.e2e
 INGEST = [dg.AssetKey(["raw", obj.table]) for obj in OBJECTS]
 
 
-def _defs(home: Path, monkeypatch) -> tuple[dg.Definitions, dg.DagsterInstance]:
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch):
+    """No source setting of the shell reaches these runs, and get_instance's settings are undone."""
+    for name in ("CRM_KPI_SOURCE_KIND", "CRM_KPI_SOURCE", "CRM_KPI_MAPPING", "CRM_KPI_DROP_MAPPING",
+                 "CRM_KPI_AS_OF"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", os.environ.get("DAGSTER_HOME", ""))
+
+
+@pytest.fixture
+def instances():
+    opened = []
+    yield opened
+    for instance in opened:
+        instance.dispose()
+
+
+def _defs(home: Path, monkeypatch, instances: list) -> tuple[dg.Definitions, dg.DagsterInstance]:
     monkeypatch.setenv("CRM_KPI_HOME", str(home))
     instance = get_instance(state_paths(home))
+    instances.append(instance)
     from orchestration.definitions import build_defs
 
     return build_defs(), instance
@@ -61,22 +80,24 @@ def _load_mode(result: dg.ExecuteInProcessResult, table: str) -> str:
     return materialization.metadata["load_mode"].value
 
 
-def test_the_launchpad_runs_the_demo_org_generated_for_the_as_of_date(tmp_path, monkeypatch):
+def test_a_launch_from_a_fresh_ui_that_sets_only_the_as_of_date_runs_the_demo_org_for_it(
+        tmp_path, monkeypatch, instances):
     home = tmp_path / "home"
-    defs, instance = _defs(home, monkeypatch)
-    config = {"source_kind": "demo", "home": str(home), "as_of": AS_OF.isoformat()}
-    _ingest(defs, instance, {"resources": {"pipeline": {"config": config}}})
+    defs, instance = _defs(home, monkeypatch, instances)
+    # the other fields come from the environment: no source configured, so the demo org
+    _ingest(defs, instance, {"resources": {"pipeline": {"config": {"as_of": AS_OF.isoformat()}}}})
     export = state_paths(home).demo_export
     for table, name in (("opportunity", "Opportunity"), ("task", "Task"), ("user", "User")):
         assert _raw_count(home, table) == _csv_count(export / f"{name}.csv") > 0
 
 
-def test_the_schedule_runs_a_live_org_in_full_and_then_only_its_changes(org, tmp_path, monkeypatch):
+def test_the_schedule_runs_a_live_org_in_full_and_then_only_its_changes(
+        org, tmp_path, monkeypatch, instances):
     home, ca = tmp_path / "home", trustme.CA()
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     monkeypatch.setenv("CRM_KPI_SOURCE_KIND", "salesforce")
-    defs, instance = _defs(home, monkeypatch)
+    defs, instance = _defs(home, monkeypatch, instances)
     schedule = defs.get_schedule_def("crm_kpi_daily")
     scheduled = dt.datetime.combine(AS_OF, dt.time(6), tzinfo=dt.timezone.utc)
     with FakeSalesforce(FakeOrg.from_export(org["dir"]), ca) as fake:
@@ -98,13 +119,15 @@ def test_the_schedule_runs_a_live_org_in_full_and_then_only_its_changes(org, tmp
         second = _ingest(defs, instance, request.run_config)
 
     assert _load_mode(second, "opportunity") == "merge"
+    assert len(list((home / "salesforce_extract").iterdir())) == 2  # one extract per run
     assert _raw_count(home, "opportunity") == _csv_count(org["dir"] / "Opportunity.csv")
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         won = con.execute("select is_won from raw.opportunity where id = ?", [deal["Id"]]).fetchall()
     assert won == [(True,)]
 
 
-def test_the_sensor_runs_another_crms_export_dropped_with_the_drop_folders_mapping(tmp_path, monkeypatch):
+def test_the_sensor_runs_another_crms_export_dropped_with_the_drop_folders_mapping(
+        tmp_path, monkeypatch, instances):
     home, drop = tmp_path / "home", tmp_path / "drop"
     dropped = shutil.copytree(EXPORT, drop / "sales_pipeline_export")
     delivered = dt.datetime.combine(EXAMPLE_AS_OF, dt.time(7), tzinfo=dt.timezone.utc).timestamp()
@@ -112,7 +135,7 @@ def test_the_sensor_runs_another_crms_export_dropped_with_the_drop_folders_mappi
         os.utime(path, (delivered, delivered))
     monkeypatch.setenv("CRM_KPI_DROP_DIR", str(drop))
     monkeypatch.setenv("CRM_KPI_DROP_MAPPING", str(EXAMPLE))
-    defs, instance = _defs(home, monkeypatch)
+    defs, instance = _defs(home, monkeypatch, instances)
     with dg.build_sensor_context(instance=instance) as context:
         [request] = defs.get_sensor_def("crm_kpi_export_drop").evaluate_tick(context).run_requests
     assert request.run_config["resources"]["pipeline"]["config"]["mapping"] == str(EXAMPLE)
@@ -123,14 +146,22 @@ def test_the_sensor_runs_another_crms_export_dropped_with_the_drop_folders_mappi
     assert _raw_count(home, "account") == len(csv_rows("accounts.csv")) > 0
 
 
-def test_runs_launched_from_dagster_load_the_demo_org_unless_an_export_or_a_kind_is_configured(
-        tmp_path, monkeypatch):
-    paths = state_paths(tmp_path)
-    for name in ("CRM_KPI_SOURCE_KIND", "CRM_KPI_SOURCE", "CRM_KPI_MAPPING"):
-        monkeypatch.delenv(name, raising=False)
-    demo = {"source_kind": "demo", "source_dir": str(paths.demo_export), "mapping": ""}
-    assert configured_source(paths) == demo
+def test_runs_launched_from_dagster_load_the_demo_org_unless_an_export_or_a_kind_is_configured():
+    assert configured_source() == {"source_kind": "demo", "source_dir": "", "mapping": ""}
+
+
+def test_with_an_export_configured_runs_launched_from_dagster_load_it(monkeypatch):
     monkeypatch.setenv("CRM_KPI_SOURCE", "/exports/latest.zip")
-    assert configured_source(paths)["source_kind"] == "export"
+    assert configured_source()["source_kind"] == "export"
     monkeypatch.setenv("CRM_KPI_SOURCE_KIND", "salesforce")
-    assert configured_source(paths)["source_kind"] == "salesforce"
+    assert configured_source()["source_kind"] == "salesforce"
+
+
+def test_a_run_that_re_executes_only_later_steps_does_not_prepare_its_source_again():
+    dbt_only = dg.DagsterRun(job_name=PIPELINE_JOB_NAME, step_keys_to_execute=["crm_kpi_dbt_models"])
+    marts_only = dg.DagsterRun(job_name=PIPELINE_JOB_NAME,
+                               asset_selection={dg.AssetKey(["marts", "fct_leads"])})
+    assert not _loads_raw(dbt_only) and not _loads_raw(marts_only)
+    assert _loads_raw(dg.DagsterRun(job_name=PIPELINE_JOB_NAME))  # the whole job
+    both = dg.DagsterRun(job_name=PIPELINE_JOB_NAME, step_keys_to_execute=["raw__task", "crm_kpi_dbt_models"])
+    assert _loads_raw(both)

@@ -123,16 +123,22 @@ def _check_warehouse(args: argparse.Namespace, paths) -> int | None:
 def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
     from orchestration.cli.report import company_kpi_table
     from orchestration.cli.runner import run_pipeline
-    from orchestration.sources import SourceError, prepare_source
+    from orchestration.sources import SourceError, check_request, prepare_source
 
     kind = "salesforce" if args.salesforce else "export" if args.source else "demo"
+    mapping, load_mode = args.mapping or "", "merge" if args.merge else "replace"
+    try:
+        check_request(kind, mapping, load_mode)
+    except SourceError as exc:
+        print(f"crm-kpi: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     # A live org's watermarks are in the warehouse: it is checked before they are read. An
     # export's folder is checked first, so that a wrong path is said before the warehouse is touched.
     if kind == "salesforce" and (refused := _check_warehouse(args, paths)) is not None:
         return refused
     try:
         prepared = prepare_source(kind, paths, as_of, sources=[Path(path) for path in args.source or ()],
-                                  mapping=args.mapping or "", load_mode="merge" if args.merge else "replace")
+                                  mapping=mapping, load_mode=load_mode)
     except SourceError as exc:
         print(f"crm-kpi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -118,7 +118,7 @@ def run_pipeline(
     """Materialize every asset of the pipeline job for `source` and `as_of`, recorded in the
     state directory's Dagster instance (so `make ui` shows the run). `load_mode` is 'replace'
     for a full export, 'merge' for a batch of changes. The caller holds the state directory's
-    run lock (see run_lock.py)."""
+    run lock (see runtime/run_lock.py)."""
     instance = get_instance(paths)
     # Imported after the environment points at the state directory: resources read it.
     from orchestration.definitions import build_defs
@@ -128,8 +128,9 @@ def run_pipeline(
     run_config = {
         "resources": {
             "pipeline": {
-                "config": {"source_dir": str(source), "home": str(paths.home), "as_of": as_of.isoformat(),
-                           "load_mode": load_mode}
+                # the folder the CLI prepared: an export, whatever CRM_KPI_SOURCE_KIND says
+                "config": {"source_kind": "export", "source_dir": str(source), "mapping": "",
+                           "home": str(paths.home), "as_of": as_of.isoformat(), "load_mode": load_mode}
             }
         },
         # The CLI prints its own summary; the full event log is in the Dagster instance.

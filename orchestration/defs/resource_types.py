@@ -30,27 +30,57 @@ def configured_stages() -> list[str]:
         return [row["stage_name"] for row in csv.DictReader(handle)]
 
 
+def _from_environment(name: str):
+    """A field's default read from the environment when a run's config leaves it out (Dagster
+    fills a run config's missing fields from these defaults, not from the values the resource was
+    built with)."""
+    def default() -> str:
+        from orchestration.sources import configured_source
+
+        environment = {**configured_source(), "home": str(state_paths().home),
+                       "as_of": os.environ.get("CRM_KPI_AS_OF", ""),
+                       # empty: decided by source_dir (see `source`), so a config naming a folder loads it
+                       "source_kind": os.environ.get("CRM_KPI_SOURCE_KIND", "")}
+        return environment[name]
+    return default
+
+
+def _loads_raw(run: dg.DagsterRun | None) -> bool:
+    """Whether the run loads raw, and so needs its source: not a re-execution of later steps only,
+    which must not extract a live org again or load anything."""
+    if run is None:
+        return True
+    if run.asset_selection is not None:
+        return any(key.path[0] == "raw" for key in run.asset_selection)
+    if run.step_keys_to_execute is not None:
+        return any(step.startswith("raw__") for step in run.step_keys_to_execute)
+    return True
+
+
 class PipelineConfig(dg.ConfigurableResource):
-    """What a run loads and for which day. Every field can be set per run (launchpad or CLI)."""
+    """What a run loads and for which day. Every field can be set per run (launchpad or CLI); what
+    a run's config leaves out comes from the environment (see docs/operations.md)."""
 
     source_kind: str = Field(
-        default="export",
+        default_factory=_from_environment("source_kind"),
         description="Where the export comes from: 'export' (source_dir: a Data Export folder, .zip, or "
         "folder of .zip files), 'salesforce' (a live org, extracted incrementally; credentials from the "
-        "SALESFORCE_* environment variables) or 'demo' (the demo org, generated for the as-of date).",
+        "SALESFORCE_* environment variables) or 'demo' (the demo org, generated for the as-of date). "
+        "Empty: 'export' when source_dir is set, else 'demo'.",
     )
     source_dir: str = Field(
-        default="",
+        default_factory=_from_environment("source_dir"),
         description="The export to load (source kind 'export'): a folder, a .zip, or a folder of .zip files.",
     )
     mapping: str = Field(
-        default="",
+        default_factory=_from_environment("mapping"),
         description="Another CRM's export: the YAML mapping file (docs/mapping.md) that converts source_dir "
         "onto the Salesforce objects.",
     )
-    home: str = Field(description="The state directory ($CRM_KPI_HOME).")
+    home: str = Field(
+        default_factory=_from_environment("home"), description="The state directory ($CRM_KPI_HOME).")
     as_of: str = Field(
-        default="",
+        default_factory=_from_environment("as_of"),
         description="The as-of date (YYYY-MM-DD) every KPI is computed for; empty means today (UTC).",
     )
     load_mode: str = Field(
@@ -106,8 +136,11 @@ class PipelineConfig(dg.ConfigurableResource):
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
             for aside in moved:
                 context.log.warning(aside.message())
+            if not _loads_raw(context.dagster_run):
+                yield self  # the later steps of a run re-executed: raw is loaded already
+                return
             try:
-                prepared = prepare_source(self.source_kind, self.paths, self.as_of_date,
+                prepared = prepare_source(self.kind, self.paths, self.as_of_date,
                                           sources=[Path(self.source_dir)] if self.source_dir else [],
                                           mapping=self.mapping, load_mode=self.load_mode)
             except SourceError as exc:
@@ -125,6 +158,11 @@ class PipelineConfig(dg.ConfigurableResource):
     def source_path(self) -> Path:
         """The export folder this run loads (unpacked, extracted, generated or mapped)."""
         return self._export_dir or Path(self.source_dir).expanduser().resolve()
+
+    @property
+    def kind(self) -> str:
+        """The source kind: as configured, else an export when a folder is given, else the demo org."""
+        return self.source_kind or ("export" if self.source_dir else "demo")
 
     @property
     def run_load_mode(self) -> str:

@@ -1,7 +1,6 @@
 """Resources shared by every stage (their classes are in resource_types.py), configured from the
 environment with per-run overrides."""
 
-import os
 import sys
 from pathlib import Path
 
@@ -9,7 +8,6 @@ import dagster as dg
 
 from orchestration.defs.resource_types import DbtResource, PipelineConfig, WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, state_paths
-from orchestration.sources import configured_source
 
 
 @dg.definitions
@@ -17,11 +15,9 @@ def resources() -> dg.Definitions:
     paths = state_paths()
     return dg.Definitions(
         resources={
-            "pipeline": PipelineConfig(
-                **configured_source(paths),
-                home=str(paths.home),
-                as_of=os.environ.get("CRM_KPI_AS_OF", ""),
-            ),
+            # every field from the environment (CRM_KPI_HOME, CRM_KPI_SOURCE_KIND, ...), as the
+            # fields a run's config leaves out are
+            "pipeline": PipelineConfig(),
             # dagster-duckdb's resource, except that a damaged warehouse fails at once (no retries)
             "warehouse": WarehouseResource(database=str(paths.warehouse)),
             "dbt": DbtResource(

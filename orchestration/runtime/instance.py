@@ -34,8 +34,9 @@ event_log_storage:
 PREVIOUS_DAGSTER_YAML = (
     f"{HEADER} Run history, event logs and compute logs stay in this folder.\ntelemetry:\n  enabled: false\n",
     DAGSTER_YAML[:DAGSTER_YAML.index("# Dagster's SQLite event log")],
-    # before the event log's module moved into orchestration/runtime/
-    DAGSTER_YAML.replace("orchestration.runtime.sqlite_commits", "orchestration.sqlite_commits"),
+    # before the event log's module moved into orchestration/runtime/ (the comment named it too)
+    DAGSTER_YAML.replace("orchestration.runtime.sqlite_commits", "orchestration.sqlite_commits")
+    .replace("orchestration/runtime/sqlite_commits.py", "orchestration/sqlite_commits.py"),
 )
 
 

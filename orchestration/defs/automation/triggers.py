@@ -35,7 +35,7 @@ def _run_config(source: dict[str, str], as_of: dt.date) -> dict:
 )
 def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     as_of = context.scheduled_execution_time.date()
-    source = configured_source(state_paths())
+    source = configured_source()
     label = source["source_dir"] if source["source_kind"] == "export" else source["source_kind"]
     return dg.RunRequest(run_config=_run_config(source, as_of),
                          tags={"crm_kpi/export": label, "crm_kpi/as_of": as_of.isoformat()})
