@@ -8,6 +8,7 @@ the shapes the extractor sends: fields are checked against describe, `WHERE Syst
 filters (only SOQL's documented literal forms are accepted), `query` hides soft-deleted rows and
 `queryAll` returns them, and Bulk refuses what Bulk API 2.0 refuses (ORDER BY, COUNT(), compound
 fields). Faults can be injected per path; every request is logged for the tests to inspect.
+One file, a little over 300 lines: the org, its HTTP handler and the API shapes belong together.
 """
 
 from __future__ import annotations
