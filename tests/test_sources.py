@@ -163,5 +163,9 @@ def test_a_run_that_re_executes_only_later_steps_does_not_prepare_its_source_aga
                                asset_selection={dg.AssetKey(["marts", "fct_leads"])})
     assert not _loads_raw(dbt_only) and not _loads_raw(marts_only)
     assert _loads_raw(dg.DagsterRun(job_name=PIPELINE_JOB_NAME))  # the whole job
+    # as Dagster records a run of the whole job: no asset selection, every step
+    everything = dg.DagsterRun(job_name=PIPELINE_JOB_NAME, asset_selection=frozenset(),
+                               step_keys_to_execute=["raw__task", "crm_kpi_dbt_models"])
+    assert _loads_raw(everything)
     both = dg.DagsterRun(job_name=PIPELINE_JOB_NAME, step_keys_to_execute=["raw__task", "crm_kpi_dbt_models"])
     assert _loads_raw(both)

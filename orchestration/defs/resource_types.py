@@ -50,7 +50,7 @@ def _loads_raw(run: dg.DagsterRun | None) -> bool:
     which must not extract a live org again or load anything."""
     if run is None:
         return True
-    if run.asset_selection is not None:
+    if run.asset_selection:  # empty when the whole job runs
         return any(key.path[0] == "raw" for key in run.asset_selection)
     if run.step_keys_to_execute is not None:
         return any(step.startswith("raw__") for step in run.step_keys_to_execute)
@@ -136,7 +136,7 @@ class PipelineConfig(dg.ConfigurableResource):
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
             for aside in moved:
                 context.log.warning(aside.message())
-            if not _loads_raw(context.dagster_run):
+            if not _loads_raw(context.run):
                 yield self  # the later steps of a run re-executed: raw is loaded already
                 return
             try:
