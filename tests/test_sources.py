@@ -2,7 +2,9 @@
 schedule and the sensor give: the demo org, a live Salesforce org (the local test endpoint) and
 another CRM's export with its mapping. Each run here materializes the ingest stage only (the rest
 of the job is the same whatever the source, and is run end to end by the other tests); what it
-loaded is compared with the source's own files."""
+loaded is compared with the source's own files. Under test is how a run gets its source, not the
+formats: the live org is the local endpoint of tests/salesforce_api_server.py (Salesforce's API
+shapes) serving a generated org, and the mapped export is the repo's example."""
 
 from __future__ import annotations
 
