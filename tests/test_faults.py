@@ -3,7 +3,8 @@
 The disk is really full: each state directory lives on its own small tmpfs (mounting one needs
 root, which these tests run as; elsewhere they are skipped, saying so), and a filler file takes
 every byte left, before the run or the moment the run starts a step of the stage under test (read
-from the run's Dagster event log, as tests/test_crash_safety.py does). The damaged warehouse is
+from the run's Dagster event log, as tests/test_crash_safety.py does; the publish step is too short
+to catch that way, so its own call to the publish fills the disk first). The damaged warehouse is
 the real file, truncated. Each run goes through `crm-kpi run` (`orchestration.cli.main`), and its
 fault must end the run within a minute of happening, in one line on stderr (path, stage, fix),
 with no traceback and the published files byte for byte as they were.
@@ -25,6 +26,7 @@ import pandas as pd
 import pytest
 
 from orchestration.cli.main import EXIT_DAMAGED, EXIT_DISK_FULL, main
+from orchestration.defs.publish import assets as publish_assets
 from tests.demo_org_support import PIPELINE_AS_OF as AS_OF
 from tests.run_watch import started_steps
 from tests.test_pipeline import _published_files
@@ -120,27 +122,49 @@ def test_a_disk_full_before_the_run_ends_it_in_one_line_naming_the_path_the_stag
         assert _published_files(state) == before
 
 
-# (stage, the step-key prefix of its first steps, the stage the one line names)
+class _FillWhenPublishing:
+    """Fills the disk as the publish step starts writing. The step takes about a second, less than
+    a poll of the event log and a fill can take on a busy machine, so it is caught in the act: the
+    publish asset's own call to `publish_tables` fills the disk first, then runs for real."""
+
+    def __init__(self, monkeypatch, mount: Path):
+        self.filled_at: float | None = None
+        real = publish_assets.publish_tables
+
+        def fill_then_publish(*args, **kwargs):
+            _fill(mount)
+            self.filled_at = time.monotonic()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(publish_assets, "publish_tables", fill_then_publish)
+
+
+# (stage, the step-key prefix of its first steps: None for the publish, caught by _FillWhenPublishing)
 STAGES = [
     pytest.param("ingest", "raw__", id="ingest", marks=pytest.mark.slow),
     pytest.param("dbt", "crm_kpi_dbt_models", id="dbt", marks=pytest.mark.slow),
-    pytest.param("publish", "published_marts", id="publish", marks=pytest.mark.slow),
+    pytest.param("publish", None, id="publish", marks=pytest.mark.slow),
 ]
 
 
 @pytest.mark.parametrize(("stage", "prefix"), STAGES)
 def test_a_disk_that_fills_during_a_stage_ends_the_run_within_a_minute_in_one_line_and_a_run_with_space_publishes(
-    published, tmp_path, capfd, stage, prefix
+    published, tmp_path, capfd, monkeypatch, stage, prefix
 ):
     with _tmpfs(tmp_path / "disk") as mount:
         state = _copy_home(published, mount)
         before = _published_files(state)
-        filler = _FillWhenStarted(mount, state["home"], prefix)
-        filler.start()
+        if prefix is None:
+            filler = _FillWhenPublishing(monkeypatch, mount)
+        else:
+            filler = _FillWhenStarted(mount, state["home"], prefix)
+            filler.start()
         code, out, err = _run(capfd, "--source", str(published["export"]), "--home", str(state["home"]))
         ended = time.monotonic()
-        filler.stop.set()
-        filler.join()
+        if prefix is not None:
+            filler.stop.set()
+            filler.join()
+        monkeypatch.undo()  # the run with space publishes for real
 
         assert filler.filled_at is not None, f"the run ended before {stage}: {out}{err}"
         assert code == EXIT_DISK_FULL, out + err
