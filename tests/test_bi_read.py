@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.dbt_manifest import published_relations
-from orchestration.publish import PUBLISH_LOG
+from orchestration.defs.publish.swap import PUBLISH_LOG
+from orchestration.defs.transform.manifest import published_relations
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.warehouse import open_warehouse
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from data_quality.mart_suites import dbt_tests_in_mart_suites
-from orchestration.dbt_manifest import load_manifest, selectors_for
+from orchestration.defs.transform.manifest import load_manifest, selectors_for
 from orchestration.settings import DBT_PROJECT_DIR
 
 DBT = str(Path(sys.executable).parent / "crm-kpi-dbt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from orchestration.drop_dir import settled_exports
+from orchestration.defs.automation.drop_dir import settled_exports
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
 

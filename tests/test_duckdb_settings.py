@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.defs.publish.swap import publish_tables
 from orchestration.defs.resource_types import WarehouseResource
-from orchestration.publish import publish_tables
 from orchestration.settings import DBT_PROJECT_DIR, duckdb_settings
 
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -56,7 +56,7 @@ def test_the_publish_connection_has_them_too(tmp_path, monkeypatch):
     with real_connect(str(tmp_path / "marts.duckdb")) as con:
         con.execute("create table kpi_x as select 1 as n")
     duckdb_settings(tmp_path)  # checked once, before the publish's connection is watched
-    monkeypatch.setattr("orchestration.publish.duckdb.connect", connect)
+    monkeypatch.setattr("orchestration.defs.publish.swap.duckdb.connect", connect)
     publish_tables(warehouse, tmp_path / "published" / "crm_kpis.duckdb", [("marts", "kpi_x")], "run-1")
     assert seen == ["953.6 MiB", "953.6 MiB"]  # the marts, checkpointed, and the published copy
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from orchestration.cli.main import build_parser
+from orchestration.defs.ingest.sources import SourceError, prepare_source
 from orchestration.salesforce.export import ExportError, export_folder
 from orchestration.settings import state_paths
-from orchestration.sources import SourceError, prepare_source
 
 AS_OF = dt.date(2025, 3, 31)
 

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 from decimal import Decimal
 
-from orchestration.mart_metadata import markdown_table, trend_chart_markdown
+from orchestration.defs.metadata import markdown_table, trend_chart_markdown
 
 
 def test_a_preview_is_a_markdown_table_with_nulls_as_dashes_and_pipes_escaped():

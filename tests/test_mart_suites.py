@@ -91,8 +91,8 @@ def test_a_broken_mart_fails_its_suite_naming_the_rule(rows, rule, engine):
 
 @pytest.mark.e2e
 def test_every_mart_suite_compiled_to_sql_finds_what_great_expectations_finds_on_the_published_marts(published):
-    from orchestration.dbt_manifest import load_manifest
     from orchestration.defs.transform.dbt import dbt_project
+    from orchestration.defs.transform.manifest import load_manifest
     from tests.engine_equivalence import assert_duckdb_finds_what_ge_finds
 
     manifest = load_manifest(dbt_project.manifest_path)

@@ -49,8 +49,8 @@ def test_a_clean_run_exits_zero_and_publishes_both_marts(published):
 
 def test_a_runs_dbt_build_runs_every_dbt_test_but_those_the_mart_suites_check(published):
     from data_quality.mart_suites import dbt_tests_in_mart_suites
-    from orchestration.dbt_manifest import load_manifest
     from orchestration.defs.transform.dbt import dbt_project
+    from orchestration.defs.transform.manifest import load_manifest
 
     manifest = load_manifest(dbt_project.manifest_path)
     results = json.loads((published["home"] / "dbt" / "target" / "run_results.json").read_text())["results"]

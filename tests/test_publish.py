@@ -7,7 +7,7 @@ import json
 import duckdb
 import pytest
 
-from orchestration.publish import PublishEntry, publish_tables
+from orchestration.defs.publish.swap import PublishEntry, publish_tables
 
 
 def _warehouse(folder, rows: int):

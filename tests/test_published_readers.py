@@ -15,7 +15,7 @@ import time
 import duckdb
 import pytest
 
-from orchestration.publish import PublishEntry, publish_tables
+from orchestration.defs.publish.swap import PublishEntry, publish_tables
 
 RUNS = 10
 ROWS = 300_000  # enough that a publish takes a while, so the reader meets it mid-way

@@ -19,12 +19,12 @@ import duckdb
 import pytest
 import trustme
 
+from orchestration.defs.ingest.sources import configured_source
 from orchestration.defs.jobs import PIPELINE_JOB_NAME
 from orchestration.defs.resource_types import _loads_raw
 from orchestration.runtime.instance import get_instance
 from orchestration.salesforce.objects import OBJECTS
 from orchestration.settings import state_paths
-from orchestration.sources import configured_source
 from tests.demo_org_support import AS_OF
 from tests.mapping_support import AS_OF as EXAMPLE_AS_OF
 from tests.mapping_support import EXAMPLE, EXPORT, csv_rows

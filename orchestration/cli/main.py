@@ -123,7 +123,7 @@ def _check_warehouse(args: argparse.Namespace, paths) -> int | None:
 def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
     from orchestration.cli.report import company_kpi_table
     from orchestration.cli.runner import run_pipeline
-    from orchestration.sources import SourceError, check_request, prepare_source
+    from orchestration.defs.ingest.sources import SourceError, check_request, prepare_source
 
     kind = "salesforce" if args.salesforce else "export" if args.source else "demo"
     mapping, load_mode = args.mapping or "", "merge" if args.merge else "replace"

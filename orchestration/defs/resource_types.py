@@ -35,7 +35,7 @@ def _from_environment(name: str):
     fills a run config's missing fields from these defaults, not from the values the resource was
     built with)."""
     def default() -> str:
-        from orchestration.sources import configured_source
+        from orchestration.defs.ingest.sources import configured_source
 
         environment = {**configured_source(), "home": str(state_paths().home),
                        "as_of": os.environ.get("CRM_KPI_AS_OF", ""),
@@ -108,9 +108,9 @@ class PipelineConfig(dg.ConfigurableResource):
         """Set up once per run (the job runs in process): hold the state directory's run lock, as
         `crm-kpi run` does, so a run launched from the UI, the schedule or the sensor never writes
         the warehouse beside another; and make the source ready in the state directory (unpack,
-        extract, generate, map: orchestration/sources.py)."""
+        extract, generate, map: orchestration/defs/ingest/sources.py)."""
+        from orchestration.defs.ingest.sources import SourceError, prepare_source
         from orchestration.runtime.run_lock import held_here, run_lock
-        from orchestration.sources import SourceError, prepare_source
         from orchestration.warehouse import (
             WarehouseDamaged,
             WarehouseLocked,

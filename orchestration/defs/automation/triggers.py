@@ -10,10 +10,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.automation.drop_dir import settled_exports
+from orchestration.defs.ingest.sources import DROP_MAPPING_ENV, configured_source
 from orchestration.defs.jobs import PIPELINE_JOB_NAME
-from orchestration.drop_dir import settled_exports
 from orchestration.settings import state_paths
-from orchestration.sources import DROP_MAPPING_ENV, configured_source
 
 DROP_DIR_ENV = "CRM_KPI_DROP_DIR"
 

@@ -5,8 +5,8 @@ import datetime as dt
 import dagster as dg
 
 from data_quality.load_audit import record_export, record_load
+from orchestration.defs.metadata import ROW_COUNT, rows_change
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
-from orchestration.mart_metadata import ROW_COUNT, rows_change
 from orchestration.salesforce.export import ExportError, find_object_file
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OBJECTS, SObject

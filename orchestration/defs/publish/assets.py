@@ -7,12 +7,12 @@ import dagster as dg
 from data_quality.load_audit import record_good_run
 from data_quality.sql import quote_ident
 from orchestration.dashboard import write_dashboard
-from orchestration.dbt_manifest import layer, load_manifest, published_relations
 from orchestration.defs.publish.describe import describe_published
 from orchestration.defs.publish.keys import PUBLISHED_KEY
+from orchestration.defs.publish.swap import PublishEntry, publish_tables
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.dbt import dbt_project
-from orchestration.publish import PublishEntry, publish_tables
+from orchestration.defs.transform.manifest import layer, load_manifest, published_relations
 from orchestration.salesforce.objects import OBJECTS
 
 # Every mart model and the KPI catalog, as (layer, table) pairs: `marts`, or the seed's schema.

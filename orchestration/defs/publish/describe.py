@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 
 from data_quality.sql import quote_ident
-from orchestration.mart_metadata import (
+from orchestration.defs.metadata import (
     PREVIEW_ROWS,
     ROW_COUNT,
     markdown_table,

@@ -13,10 +13,10 @@ from data_quality.data_docs import store_result
 from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import MartSuite, build_mart_suite, mart_gate, mart_models
 from data_quality.validate import validate_query
-from orchestration.dbt_manifest import load_manifest
 from orchestration.defs.quality.results import to_check_result
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.dbt import dbt_project
+from orchestration.defs.transform.manifest import load_manifest
 from orchestration.kpi_catalog import load_catalog, unmeasured_kpis
 from orchestration.settings import MARTS_DATABASE
 

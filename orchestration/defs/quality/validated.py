@@ -13,9 +13,9 @@ from data_quality.config import load_quality_config
 from data_quality.data_docs import store_result
 from data_quality.raw_validation import validate_raw
 from data_quality.rules import OBJECT_RULES, RuleContext
+from orchestration.defs.metadata import ROW_COUNT
 from orchestration.defs.quality.results import to_check_result
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
-from orchestration.mart_metadata import ROW_COUNT
 from orchestration.salesforce.objects import OBJECTS, OBJECTS_BY_NAME, SObject
 
 

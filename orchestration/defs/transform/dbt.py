@@ -15,8 +15,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
-from orchestration.dbt_manifest import layer, load_manifest, selectors_for
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
+from orchestration.defs.transform.manifest import layer, load_manifest, selectors_for
 from orchestration.runtime.dbt_child import PARENT_ENV, stop
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
 
