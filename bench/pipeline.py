@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.floor import floor_kpis
-from orchestration.demo_org import LARGE_ORG_SCALE, generate_delta, generate_org
+from demo_org import LARGE_ORG_SCALE, generate_delta, generate_org
 
 AS_OF = dt.date(2026, 11, 20)
 CLI = str(Path(sys.executable).parent / "crm-kpi")

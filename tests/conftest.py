@@ -8,8 +8,8 @@ import signal
 import duckdb
 import pytest
 
+from demo_org import generate_org
 from orchestration.cli.main import main
-from orchestration.demo_org import generate_org
 from orchestration.salesforce.objects import OBJECTS
 from tests.demo_org_support import AS_OF, PIPELINE_AS_OF
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from bench.floor import floor_kpis
-from orchestration.demo_org import generate_org
+from demo_org import generate_org
 from tests.demo_org_support import AS_OF
 from tests.kpi_reference import reference_kpis
 from tests.test_data_export import AS_OF as DATA_EXPORT_AS_OF

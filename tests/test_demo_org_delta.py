@@ -14,14 +14,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-import orchestration.demo_org.generate as generate
+import demo_org.generate as generate
 import tests.test_demo_org_engagement as engagement
 import tests.test_demo_org_realism as realism
 from data_quality.config import QualityConfig
 from data_quality.rules import RuleContext, build_suite, validation_query
 from data_quality.validate import validate_query
-from orchestration.demo_org import generate_delta, generate_org
-from orchestration.demo_org.ids import parse_counter, to_18
+from demo_org import generate_delta, generate_org
+from demo_org.ids import parse_counter, to_18
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import DEFAULT_STAGES, OBJECTS
 from tests.demo_org_support import AS_OF, STRUCTURE_CHECKS

@@ -9,8 +9,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.demo_org import generate_org
-from orchestration.demo_org.ids import checksum, make_ids, to_18
+from demo_org import generate_org
+from demo_org.ids import checksum, make_ids, to_18
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OBJECTS
 from tests.demo_org_support import AS_OF, CUTOFF

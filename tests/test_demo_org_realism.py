@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from orchestration.demo_org import generate_org
+from demo_org import generate_org
 from orchestration.salesforce.objects import DEFAULT_STAGES, OBJECTS_BY_NAME
 from tests.demo_org_support import AS_OF
 from tests.demo_org_support import none as _none

@@ -11,11 +11,11 @@ import tracemalloc
 import duckdb
 import pytest
 
-import orchestration.demo_org.generate as generate
-import orchestration.demo_org.sinks as sinks
+import demo_org.generate as generate
+import demo_org.sinks as sinks
 import tests.test_demo_org_realism as realism
-from orchestration.demo_org import LARGE_ORG_SCALE, generate_org, planned_counts
-from orchestration.demo_org.ids import to_18
+from demo_org import LARGE_ORG_SCALE, generate_org, planned_counts
+from demo_org.ids import to_18
 from orchestration.salesforce.objects import OBJECTS
 from tests.demo_org_support import AS_OF, STRUCTURE_CHECKS
 

@@ -32,7 +32,7 @@ _STAGES = (
     ("orchestration.runtime.instance", "preparing the state directory"),
     ("orchestration.salesforce.export", "unpacking the export"),
     ("orchestration.salesforce.api", "extracting from Salesforce"),
-    ("orchestration.demo_org", "generating the demo org"),
+    ("demo_org", "generating the demo org"),
     ("orchestration.mapping", "mapping the export"),
     ("orchestration.warehouse", "opening the warehouse"),
     ("orchestration.cli.runner", "running the pipeline"),

@@ -18,7 +18,7 @@ EXIT_DAMAGED = 5  # a merge run found the warehouse damaged (a full export moves
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from orchestration.demo_org import LARGE_ORG_SCALE, generate_org
+    from demo_org import LARGE_ORG_SCALE, generate_org
 
     scale = LARGE_ORG_SCALE if args.large else args.scale
     # a large org as CSV is 8 GB and four times slower to write and to load: Parquet unless asked
@@ -34,7 +34,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _delta(args: argparse.Namespace) -> int:
-    from orchestration.demo_org import generate_delta
+    from demo_org import generate_delta
 
     day = dt.date.fromisoformat(args.day)
     counts = generate_delta(Path(args.org), Path(args.out), day=day, seed=args.seed)

@@ -127,7 +127,7 @@ def _salesforce(paths: StatePaths, now: dt.datetime) -> PreparedSource:
 
 
 def _demo(paths: StatePaths, as_of: dt.date) -> PreparedSource:
-    from orchestration.demo_org import generate_org
+    from demo_org import generate_org
 
     generate_org(paths.demo_export, as_of=as_of, seed=DEMO_SEED, scale=DEMO_SCALE)
     return PreparedSource(paths.demo_export, "replace",

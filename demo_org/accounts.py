@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.demo_org import money, names
-from orchestration.demo_org.clock import (
+from demo_org import money, names
+from demo_org.clock import (
     Timeline,
     audit_stamps,
     between,
@@ -19,10 +19,10 @@ from orchestration.demo_org.clock import (
     in_creation_order,
     pick_rows,
 )
-from orchestration.demo_org.columns import Ref, Text, ref, text
-from orchestration.demo_org.ids import id_start
-from orchestration.demo_org.leads import Leads
-from orchestration.demo_org.team import Team
+from demo_org.columns import Ref, Text, ref, text
+from demo_org.ids import id_start
+from demo_org.leads import Leads
+from demo_org.team import Team
 from orchestration.salesforce.objects import ACCOUNT, CONTACT
 
 # Wide enough that (account, time) pairs sort as one int64 key.

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.demo_org import money, names
-from orchestration.demo_org.accounts import ACCOUNT_TYPES, COUNTRIES, billing
-from orchestration.demo_org.campaigns import CAMPAIGN_TYPES
-from orchestration.demo_org.clock import DAY, HOUR
-from orchestration.demo_org.columns import Text, text
-from orchestration.demo_org.delta_day import Changes, Day
-from orchestration.demo_org.delta_io import as_table
-from orchestration.demo_org.delta_pipeline import new_deals
-from orchestration.demo_org.pipeline import OPEN_STAGES
+from demo_org import money, names
+from demo_org.accounts import ACCOUNT_TYPES, COUNTRIES, billing
+from demo_org.campaigns import CAMPAIGN_TYPES
+from demo_org.clock import DAY, HOUR
+from demo_org.columns import Text, text
+from demo_org.delta_day import Changes, Day
+from demo_org.delta_io import as_table
+from demo_org.delta_pipeline import new_deals
+from demo_org.pipeline import OPEN_STAGES
 from orchestration.salesforce.objects import OBJECTS_BY_NAME
 
 _CAMPAIGN_SHARE = 0.4  # of new leads that respond to a running campaign

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.demo_org import names
-from orchestration.demo_org.activities import (
+from demo_org import names
+from demo_org.activities import (
     _EVENT_SUBJECTS,
     ACCOUNT,
     DEAL,
@@ -27,9 +27,9 @@ from orchestration.demo_org.activities import (
     TASK_TYPES,
     TYPE_OF_KIND,
 )
-from orchestration.demo_org.delta_cleanup import complete_todos, delete_records
-from orchestration.demo_org.delta_day import Changes, Day
-from orchestration.demo_org.delta_io import as_table
+from demo_org.delta_cleanup import complete_todos, delete_records
+from demo_org.delta_day import Changes, Day
+from demo_org.delta_io import as_table
 from orchestration.salesforce.objects import OBJECTS_BY_NAME
 
 _SOURCE_SHARE = {DEAL: 0.55, ACCOUNT: 0.25, LEAD: 0.2}  # of the day's activities beyond first touches

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.demo_org.clock import DAY, HISTORY_DAYS, Timeline, audit_stamps, business_time
-from orchestration.demo_org.columns import Ref, ref, text
-from orchestration.demo_org.ids import id_start, make_ids
-from orchestration.demo_org.names import LEAD_SOURCES
+from demo_org.clock import DAY, HISTORY_DAYS, Timeline, audit_stamps, business_time
+from demo_org.columns import Ref, ref, text
+from demo_org.ids import id_start, make_ids
+from demo_org.names import LEAD_SOURCES
 from orchestration.salesforce.objects import CAMPAIGN, CAMPAIGN_MEMBER
 
 # Type, the LeadSource its leads get, and the budget range in USD.

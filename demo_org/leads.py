@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.demo_org import names
-from orchestration.demo_org.campaigns import Campaigns
-from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, business_time, pick_rows
-from orchestration.demo_org.columns import Ref, Text, choose, ref, text
-from orchestration.demo_org.ids import id_start
-from orchestration.demo_org.team import Team
+from demo_org import names
+from demo_org.campaigns import Campaigns
+from demo_org.clock import DAY, HOUR, Timeline, audit_stamps, business_time, pick_rows
+from demo_org.columns import Ref, Text, choose, ref, text
+from demo_org.ids import id_start
+from demo_org.team import Team
 from orchestration.salesforce.objects import LEAD
 
 LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.demo_org.clock import DAY, HOUR, Timeline, add_months, audit_stamps
-from orchestration.demo_org.columns import Ref, ref, text
-from orchestration.demo_org.ids import make_ids
-from orchestration.demo_org.team import Team
+from demo_org.clock import DAY, HOUR, Timeline, add_months, audit_stamps
+from demo_org.columns import Ref, ref, text
+from demo_org.ids import make_ids
+from demo_org.team import Team
 from orchestration.salesforce.objects import FORECASTING_QUOTA
 
 # The org's one forecast type (Opportunity revenue); ForecastingType Ids start with 0Db.

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.demo_org import names
-from orchestration.demo_org.accounts import Accounts, Contacts
-from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, between, pick_rows
-from orchestration.demo_org.columns import Ref, either, ref, text
-from orchestration.demo_org.ids import id_start
-from orchestration.demo_org.leads import Leads
-from orchestration.demo_org.pipeline import Opportunities
-from orchestration.demo_org.team import Team
+from demo_org import names
+from demo_org.accounts import Accounts, Contacts
+from demo_org.clock import DAY, HOUR, Timeline, audit_stamps, between, pick_rows
+from demo_org.columns import Ref, either, ref, text
+from demo_org.ids import id_start
+from demo_org.leads import Leads
+from demo_org.pipeline import Opportunities
+from demo_org.team import Team
 from orchestration.salesforce.objects import EVENT, TASK
 
 LEAD, DEAL, ACCOUNT = 0, 1, 2

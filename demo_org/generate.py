@@ -20,22 +20,22 @@ from typing import Literal
 
 import numpy as np
 
-from orchestration.demo_org.accounts import account_table, build_accounts, build_contacts
-from orchestration.demo_org.activities import build_activities
-from orchestration.demo_org.campaigns import Campaigns, build_campaigns, build_members
-from orchestration.demo_org.clock import Timeline
-from orchestration.demo_org.engagement import (
+from demo_org.accounts import account_table, build_accounts, build_contacts
+from demo_org.activities import build_activities
+from demo_org.campaigns import Campaigns, build_campaigns, build_members
+from demo_org.clock import Timeline
+from demo_org.engagement import (
     build_content_distributions,
     build_email_messages,
     build_survey_responses,
 )
-from orchestration.demo_org.history import build_history
-from orchestration.demo_org.leads import build_leads, lead_table
-from orchestration.demo_org.money import currency_types
-from orchestration.demo_org.pipeline import account_rollup, build_opportunities
-from orchestration.demo_org.quotas import build_quotas
-from orchestration.demo_org.sinks import OrgWriter
-from orchestration.demo_org.team import Team, build_team
+from demo_org.history import build_history
+from demo_org.leads import build_leads, lead_table
+from demo_org.money import currency_types
+from demo_org.pipeline import account_rollup, build_opportunities
+from demo_org.quotas import build_quotas
+from demo_org.sinks import OrgWriter
+from demo_org.team import Team, build_team
 from orchestration.salesforce.objects import OBJECTS
 
 _STREAMS = ("team", "currency", "campaigns", "leads", "accounts", "contacts", "opportunities",

@@ -19,9 +19,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from data_quality.sql import quote_ident
-from orchestration.demo_org.ids import parse_counter
-from orchestration.demo_org.sinks import DATE_FORMAT, TIMESTAMP_FORMAT, CsvSink, ParquetSink, is_text
-from orchestration.demo_org.writer import arrow_type, to_arrow
+from demo_org.ids import parse_counter
+from demo_org.sinks import DATE_FORMAT, TIMESTAMP_FORMAT, CsvSink, ParquetSink, is_text
+from demo_org.writer import arrow_type, to_arrow
 from orchestration.salesforce.objects import OBJECTS, OBJECTS_BY_NAME, SObject
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.demo_org.delta_day import Changes, Day
+from demo_org.delta_day import Changes, Day
 
 _DELETE_SHARE = 0.005  # of the day's usual volume of tasks (and of meetings)
 _COMPLETE_P = 0.5  # chance an open to-do due in the last week is completed today

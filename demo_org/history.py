@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.demo_org import money
-from orchestration.demo_org.clock import DAY, Timeline
-from orchestration.demo_org.columns import Ref, text
-from orchestration.demo_org.ids import id_start
-from orchestration.demo_org.pipeline import (
+from demo_org import money
+from demo_org.clock import DAY, Timeline
+from demo_org.columns import Ref, text
+from demo_org.ids import id_start
+from demo_org.pipeline import (
     FORECAST_CATEGORY,
     OPEN_STAGES,
     STAGE_IS_CLOSED,
@@ -22,7 +22,7 @@ from orchestration.demo_org.pipeline import (
     STAGE_PROBABILITY,
     Opportunities,
 )
-from orchestration.demo_org.team import Team
+from demo_org.team import Team
 from orchestration.salesforce.objects import OPPORTUNITY_HISTORY
 
 _KEEP_STAGE = 0.45  # chance a deal records an intermediate stage rather than skipping it

@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from orchestration.demo_org.clock import DAY, Timeline, add_months, audit_stamps
-from orchestration.demo_org.columns import Ref
-from orchestration.demo_org.ids import make_ids
-from orchestration.demo_org.names import FIRST_NAMES, LAST_NAMES
+from demo_org.clock import DAY, Timeline, add_months, audit_stamps
+from demo_org.columns import Ref
+from demo_org.ids import make_ids
+from demo_org.names import FIRST_NAMES, LAST_NAMES
 from orchestration.salesforce.objects import USER, USER_ROLE
 
 REGIONS = ("North America East", "North America West", "EMEA", "APAC")

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.demo_org.clock import HOUR
-from orchestration.demo_org.delta_activity import activity_changes
-from orchestration.demo_org.delta_day import Changes, Day
-from orchestration.demo_org.delta_funnel import funnel_changes
-from orchestration.demo_org.delta_io import OrgFiles, as_table, upsert_org, write_delta
-from orchestration.demo_org.delta_pipeline import pipeline_changes
+from demo_org.clock import HOUR
+from demo_org.delta_activity import activity_changes
+from demo_org.delta_day import Changes, Day
+from demo_org.delta_funnel import funnel_changes
+from demo_org.delta_io import OrgFiles, as_table, upsert_org, write_delta
+from demo_org.delta_pipeline import pipeline_changes
 from orchestration.salesforce.objects import OBJECTS, OBJECTS_BY_NAME
 
 

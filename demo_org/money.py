@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.demo_org.clock import DAY, Timeline, audit_stamps
-from orchestration.demo_org.columns import Text, text
-from orchestration.demo_org.ids import make_ids
+from demo_org.clock import DAY, Timeline, audit_stamps
+from demo_org.columns import Text, text
+from demo_org.ids import make_ids
 from orchestration.salesforce.objects import CURRENCY_TYPE
 
 CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY")

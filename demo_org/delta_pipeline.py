@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.demo_org import money, names
-from orchestration.demo_org.delta_day import Changes, Day
-from orchestration.demo_org.delta_io import as_table
-from orchestration.demo_org.pipeline import (
+from demo_org import money, names
+from demo_org.delta_day import Changes, Day
+from demo_org.delta_io import as_table
+from demo_org.pipeline import (
     FORECAST_CATEGORY,
     FORECAST_CATEGORY_NAME,
     LOST_STAGE,

@@ -14,10 +14,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.demo_org import money, names
-from orchestration.demo_org.accounts import Accounts
-from orchestration.demo_org.campaigns import Campaigns
-from orchestration.demo_org.clock import (
+from demo_org import money, names
+from demo_org.accounts import Accounts
+from demo_org.campaigns import Campaigns
+from demo_org.clock import (
     DAY,
     HOUR,
     Timeline,
@@ -28,10 +28,10 @@ from orchestration.demo_org.clock import (
     pick_rows,
     quarter_end_push,
 )
-from orchestration.demo_org.columns import Ref, Text, ref, text
-from orchestration.demo_org.ids import id_start
-from orchestration.demo_org.leads import Leads
-from orchestration.demo_org.team import Team
+from demo_org.columns import Ref, Text, ref, text
+from demo_org.ids import id_start
+from demo_org.leads import Leads
+from demo_org.team import Team
 from orchestration.salesforce.objects import DEFAULT_STAGES, OPPORTUNITY
 
 STAGE_NAMES = np.array([s[0] for s in DEFAULT_STAGES])

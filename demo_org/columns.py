@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from orchestration.demo_org.ids import id_matrix, prefix_index
+from demo_org.ids import id_matrix, prefix_index
 
 Decode = Callable[[np.ndarray], pa.Array]  # sorted distinct codes -> their strings
 

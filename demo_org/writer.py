@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from orchestration.demo_org.columns import Ref, Text
-from orchestration.demo_org.ids import id_matrix
+from demo_org.columns import Ref, Text
+from demo_org.ids import id_matrix
 from orchestration.salesforce.objects import Field, SObject
 
 _CENTS = 100  # DECIMAL(18,2)

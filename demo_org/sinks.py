@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from data_quality.sql import quote_ident
-from orchestration.demo_org.writer import arrow_type, to_arrow
+from demo_org.writer import arrow_type, to_arrow
 from orchestration.salesforce.objects import OBJECTS_BY_NAME, SObject
 
 # Salesforce's export format: ISO-8601 UTC with milliseconds, plain ISO dates.

@@ -14,9 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.demo_org.clock import DAY, HOUR
-from orchestration.demo_org.columns import Ref
-from orchestration.demo_org.delta_io import OrgFiles, with_values
+from demo_org.clock import DAY, HOUR
+from demo_org.columns import Ref
+from demo_org.delta_io import OrgFiles, with_values
 from orchestration.salesforce.objects import OBJECTS_BY_NAME
 
 _WEEKEND = 0.12  # a weekend day's volume relative to a weekday's (as in clock.day_weights)

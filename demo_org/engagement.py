@@ -12,9 +12,9 @@ from statistics import NormalDist
 
 import numpy as np
 
-from orchestration.demo_org import names
-from orchestration.demo_org.accounts import Accounts, Contacts
-from orchestration.demo_org.activities import (
+from demo_org import names
+from demo_org.accounts import Accounts, Contacts
+from demo_org.activities import (
     NO_REF,
     SUBJECTS,
     SUBTYPES,
@@ -23,12 +23,12 @@ from orchestration.demo_org.activities import (
     what_ref,
     who_ref,
 )
-from orchestration.demo_org.clock import DAY, HOUR, Timeline, audit_stamps, between, pick_rows
-from orchestration.demo_org.columns import Ref, Text, either, ref, stack, text
-from orchestration.demo_org.ids import id_start
-from orchestration.demo_org.leads import Leads
-from orchestration.demo_org.pipeline import STAGE_IS_WON, Opportunities
-from orchestration.demo_org.team import Team
+from demo_org.clock import DAY, HOUR, Timeline, audit_stamps, between, pick_rows
+from demo_org.columns import Ref, Text, either, ref, stack, text
+from demo_org.ids import id_start
+from demo_org.leads import Leads
+from demo_org.pipeline import STAGE_IS_WON, Opportunities
+from demo_org.team import Team
 from orchestration.salesforce.objects import CONTENT_DISTRIBUTION, EMAIL_MESSAGE, SURVEY_RESPONSE, TASK
 
 # Sales collateral in the org's content library, with how often reps share each piece.
