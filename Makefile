@@ -52,7 +52,7 @@ browser:
 	fi
 
 ## test: lint, then the test suite (two workers; a test file stays on one, as its runs share a state
-## directory). sqlfluff lints the dbt project inside the suite (tests/test_sql_style.py).
+## directory). sqlfluff lints the dbt project inside the suite (tests/transform/test_sql_style.py).
 test: setup browser
 	$(BIN)/ruff check orchestration data_quality demo_org tests bench
 	$(BIN)/pytest -n 2 --dist loadfile -m "not slow" --durations=15

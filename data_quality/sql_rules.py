@@ -5,7 +5,7 @@ GE 1.x has no DuckDB engine, so without this every row would travel to pandas. E
 becomes three SQL conditions over a row: is it in the rule's domain (its `row_condition`), is its
 value missing (GE leaves NULL and NaN out of most rules), and is it unexpected. An expectation,
 row condition or regular expression outside what is translated here returns None, and the suite is
-validated by GE itself. tests/test_sql_rules.py proves the two give the same results.
+validated by GE itself. tests/quality/test_sql_rules.py proves the two give the same results.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import pytest
 from demo_org import generate_org
 from orchestration.cli.main import main
 from orchestration.salesforce.objects import OBJECTS
-from tests.demo_org_support import AS_OF, PIPELINE_AS_OF
+from tests.support.demo import AS_OF, PIPELINE_AS_OF
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

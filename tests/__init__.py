@@ -1,0 +1,1 @@
+"""The test suite, grouped by subject; tests/support/ holds what the groups share."""

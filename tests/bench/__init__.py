@@ -1,0 +1,1 @@
+"""make bench's floor script computes what the pipeline computes."""

@@ -1,0 +1,1 @@
+"""The Dagster code location: its definitions, the schedule and sensors, and the webserver."""

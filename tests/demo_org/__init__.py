@@ -1,0 +1,1 @@
+"""The demo org generator (the top-level demo_org package): format, realism, engagement, daily deltas and scale."""

@@ -1,0 +1,1 @@
+"""The README and docs/ stay true to the tree: the layout it draws, its length, its links."""

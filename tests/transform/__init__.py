@@ -1,0 +1,1 @@
+"""The dbt project: its resource and selection, unit tests, source freshness, SQL style, the KPI catalog and the semantic layer."""
