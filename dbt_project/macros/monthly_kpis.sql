@@ -141,6 +141,8 @@ kpis as (
     select
         grain.month,
         {% if by_entity %}grain.{{ entity }},{% endif %}
+        {#- a rep's rows say which team they roll up to, as the team mart counts them #}
+        {% if entity == 'owner_id' %}{{ owner_team_id('grain') }} as team_id,{% endif %}
         coalesce(lead_measures.leads_created, 0) as leads_created,
         coalesce(lead_measures.leads_converted, 0) as leads_converted,
         {{ safe_divide('lead_measures.leads_converted', 'lead_measures.leads_created') }}
@@ -169,6 +171,9 @@ kpis as (
         {{ safe_divide('coalesce(closed_measures.bookings_amount, 0)', 'quota_measures.quota_amount') }}
             as quota_attainment
     from grain
+    {%- if entity == 'owner_id' %}
+    left join owners on owners.user_id = grain.owner_id
+    {%- endif %}
     {%- for measures in ['lead_measures', 'created_measures', 'closed_measures', 'quota_measures'] %}
     left join {{ measures }}
         on {{ measures }}.month = grain.month

@@ -206,16 +206,15 @@ def _reps(con: duckdb.DuckDBPyConnection, month: dt.date) -> tuple[Performer, ..
 
 
 def _teams(con: duckdb.DuckDBPyConnection, month: dt.date) -> tuple[Performer, ...]:
-    """Every team (the reps reporting to one manager) in the month, best attainment first. A rep
-    belongs to their manager's team, as the marts assign it (dim_users.team_id, else themselves)."""
+    """Every team (the reps reporting to one manager) in the month, best attainment first, with
+    the reps the rep mart rolls up into it (kpi_rep_monthly.team_id)."""
     rows = con.execute(
         """
         with members as (
-            select coalesce(u.team_id, r.owner_id) as team_id, count(*) as reps
-            from kpi_rep_monthly as r
-            left join dim_users as u on u.user_id = r.owner_id
-            where r.month = $month
-            group by all
+            select team_id, count(*) as reps
+            from kpi_rep_monthly
+            where month = $month
+            group by team_id
         )
         select t.team_id, coalesce(m.user_name, t.team_id) as name,
                null, coalesce(members.reps, 0),

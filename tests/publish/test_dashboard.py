@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from orchestration.dashboard import write_dashboard
@@ -137,6 +139,17 @@ def test_the_team_view_shows_every_team_of_the_month_under_its_managers_name(pag
     text = page["parsed"].text
     shown = {text[f"teams-{i}-name"] for i in range(1, len(teams) + 1)}
     assert shown == {name for (name,) in teams} and f"teams-{len(teams) + 1}" not in text
+
+
+@pytest.mark.e2e
+def test_each_team_counts_the_reps_of_the_month_who_report_to_its_manager_in_the_exported_users(page, published):
+    users = pd.read_csv(published["export"] / "User.csv", dtype=str, keep_default_na=False)
+    manager = dict(zip(users["Id"], users["ManagerId"]))
+    reps = [owner for (owner,) in sql(page["db"], f"select owner_id from kpi_rep_monthly where month = ({REPORT_MONTH})")]
+    expected = Counter(manager.get(owner) or owner for owner in reps)  # no manager: a team of their own
+    teams = load_dashboard(page["db"]).teams
+    assert {team.entity_id: team.reps for team in teams} == {team.entity_id: expected[team.entity_id] for team in teams}
+    assert sum(team.reps for team in teams) == len(reps) > 0
 
 
 @pytest.mark.e2e

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+EMPTY_LOOKUP = "000000000000000AAA"  # how Data Export writes an empty lookup (tests/fixtures/salesforce_data_export/README.md)
+
 
 def _read(export: Path, name: str) -> pd.DataFrame:
     """The object's file, its name in any case (Data Export writes `user.csv` as well as `User.csv`)."""
@@ -144,4 +146,10 @@ def reference_kpis(export: Path, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataF
             out = out[nonzero | (out["quota_amount"] != 0)]
         return out.drop(columns=["followed", "won_with_amount"]).reset_index()
 
-    return assemble(["month", "owner_id"]), assemble(["month"])
+    reps = assemble(["month", "owner_id"])
+    # A rep's team is led by their manager; a rep with no manager, or not in User, is a team of their own.
+    users = _read(export, "User")
+    managers = users.set_index("Id")["ManagerId"].replace(EMPTY_LOOKUP, "").fillna("")
+    manager = reps["owner_id"].map(managers).fillna("")
+    reps.insert(2, "team_id", manager.where(manager != "", reps["owner_id"]))
+    return reps, assemble(["month"])
