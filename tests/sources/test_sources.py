@@ -1,11 +1,13 @@
 """Every kind of source runs through Dagster's own execution, from the run config the launchpad, the
-schedule and the sensor give: the demo org and a Data Export .zip from the launchpad, a live
-Salesforce org (the local test endpoint) from the schedule, in full and then its changes, and
-another CRM's export with its mapping from the drop folder's sensor. What each run loaded is
-compared with the source's own files. The live org's second run and the mapped export's run are
-the whole job, and publish; the others materialize the ingest stage only (the rest of the job is
-the same whatever the source). A dropped Data Export .zip is published by the sensor in
-tests/definitions/test_automation.py.
+schedule and the sensor give, and what each run loaded is compared with the source's own files:
+- the launchpad: the demo org, a Data Export .zip, a live Salesforce org and another CRM's export
+  with its mapping;
+- the schedule: a live org in full, then only its changes (that run publishes); and the .zip or
+  mapped export the environment names, asked for with the launchpad's config;
+- the drop folder's sensor: another CRM's export with the folder's mapping (that run publishes),
+  and, in tests/definitions/test_automation.py, a dropped Data Export .zip to publish.
+The other runs materialize the ingest stage only: the rest of the job is the same whatever the
+source. (The sensor answers a dropped export; a live org is pulled by the schedule or the launchpad.)
 
 Under test is how a run gets its source, not the formats: the live org is the local endpoint of
 tests/support/salesforce_api_server.py (Salesforce's API shapes) serving a generated org, the
@@ -184,6 +186,45 @@ def test_the_launchpad_runs_a_data_export_zip_unpacked_in_the_state_directory(tm
     assert {path.name for path in unpacked.rglob("*.csv")} == {path.name for path in DATA_EXPORT.glob("*.csv")}
     assert _raw_count(home, "opportunity") == _csv_count(DATA_EXPORT / "opportunity.csv") > 0
     assert _raw_count(home, "user") == _csv_count(DATA_EXPORT / "user.csv") > 0
+
+
+def test_the_launchpad_runs_a_live_org_and_another_crms_export_with_its_mapping(org, tmp_path, monkeypatch, instances):
+    ca, ca_file = trustme.CA(), tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    live, mapped = tmp_path / "live", tmp_path / "mapped"
+    with FakeSalesforce(FakeOrg.from_export(org["dir"]), ca) as fake:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
+        monkeypatch.setenv("SALESFORCE_INSTANCE_URL", fake.url)
+        monkeypatch.setenv("SALESFORCE_SESSION_ID", fake.new_session())
+        defs, instance = _defs(live, monkeypatch, instances)
+        config = {"source_kind": "salesforce", "as_of": AS_OF.isoformat()}
+        result = _ingest(defs, instance, {"resources": {"pipeline": {"config": config}}})
+    assert _load_mode(result, "opportunity") == "replace"  # a first extract is a full load
+    assert _raw_count(live, "opportunity") == _csv_count(org["dir"] / "Opportunity.csv") > 0
+
+    defs, instance = _defs(mapped, monkeypatch, instances)
+    config = {"source_dir": str(EXPORT), "mapping": str(EXAMPLE), "as_of": EXAMPLE_AS_OF.isoformat()}
+    _ingest(defs, instance, {"resources": {"pipeline": {"config": config}}})
+    assert _raw_count(mapped, "opportunity") == len(csv_rows("sales_pipeline.csv")) > 0
+
+
+@pytest.mark.parametrize(("environment", "source"), [
+    ({"CRM_KPI_SOURCE": "/exports/latest.zip"},
+     {"source_kind": "export", "source_dir": "/exports/latest.zip", "mapping": ""}),
+    ({"CRM_KPI_SOURCE": "/exports/crm", "CRM_KPI_MAPPING": "/exports/crm.yml"},
+     {"source_kind": "export", "source_dir": "/exports/crm", "mapping": "/exports/crm.yml"}),
+], ids=["data export zip", "mapped export"])
+def test_the_schedule_asks_for_the_export_and_mapping_the_environment_names(
+        tmp_path, monkeypatch, instances, environment, source):
+    """The runs it asks for are the launchpad's with that config, run above for each kind."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    defs, instance = _defs(tmp_path / "home", monkeypatch, instances)
+    scheduled = dt.datetime.combine(AS_OF, dt.time(6), tzinfo=dt.timezone.utc)
+    with dg.build_schedule_context(instance=instance, scheduled_execution_time=scheduled) as context:
+        [request] = defs.get_schedule_def("crm_kpi_daily").evaluate_tick(context).run_requests
+    config = request.run_config["resources"]["pipeline"]["config"]
+    assert {name: config[name] for name in source} == source
 
 
 def test_runs_launched_from_dagster_load_the_demo_org_unless_an_export_or_a_kind_is_configured():
