@@ -13,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_LOG_PATH := $(CRM_KPI_HOME)/logs/dbt
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup manifest browser run test test-slow bench ui lock clean
+.PHONY: setup manifest browser postgres run test test-slow bench ui lock clean
 
 ## setup: the virtualenv from requirements.lock (hash-checked) and the dbt manifest
 setup: $(INSTALLED) $(MANIFEST)
@@ -34,8 +34,9 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES) $(KPI_DOCS) dbt_project/profiles.yml
 	$(BIN)/crm-kpi-dbt parse --profiles-dir $(CURDIR)/dbt_project --quiet
 	@touch $@
 
-# The KPI doc blocks are generated from the catalog seed (and committed, so dbt also works alone).
-$(KPI_DOCS): dbt_project/seeds/kpi_catalog.csv orchestration/kpi_catalog.py $(INSTALLED)
+# The KPI doc blocks and macros are generated from the catalog seed and the marts' yml (and committed,
+# so dbt also works alone).
+$(KPI_DOCS): dbt_project/seeds/kpi_catalog.csv orchestration/kpi_catalog.py $(wildcard dbt_project/models/marts/*/_kpi_*.yml) $(INSTALLED)
 	$(BIN)/python -m orchestration.kpi_catalog
 
 ## run: generate the demo org, run the whole pipeline through Dagster, publish, print the KPIs
@@ -48,12 +49,25 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(CHROMIUM_PACKAGES); \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CHROMIUM_PACKAGES); \
+	fi
+
+## postgres: Debian's PostgreSQL server, for the tests of the Postgres engine (each test run starts a
+## throwaway cluster of its own: tests/support/postgres.py); installed once
+postgres:
+	@# postgresql-common first, told to create no system cluster: the package would otherwise start
+	@# one of its own on port 5432 of every machine that runs the tests
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-common && \
+		$(SUDO) sed -i 's/^#* *create_main_cluster *=.*/create_main_cluster = false/' \
+			/etc/postgresql-common/createcluster.conf && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
 	fi
 
 ## test: lint, then the test suite (two workers; a test file stays on one, as its runs share a state
 ## directory). sqlfluff lints the dbt project inside the suite (tests/transform/test_sql_style.py).
-test: setup browser
+test: setup browser postgres
 	$(BIN)/ruff check orchestration data_quality demo_org tests bench
 	$(BIN)/pytest -n 2 --dist loadfile -m "not slow" --durations=15
 

@@ -4,7 +4,7 @@
 -- (`opportunity`, `lead`, `task`, `event`, `forecasting_quota`, `currency_type`, every column
 -- as text) and sets the variable `as_of`; the result is the table `floor_rep_monthly`. Datetimes
 -- are read as the loader reads them: a UTC offset converted to UTC, no offset taken as UTC.
--- The definitions follow the KPI contract (dbt_project/models/docs/), and tests/bench/test_floor.py
+-- The definitions follow the KPI contract (dbt_project/models/docs/), and tests/benchmark/test_floor.py
 -- holds this script to the independent pandas computation in tests/support/kpi_reference.py.
 
 create or replace temp table floor_rep_monthly as

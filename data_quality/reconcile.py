@@ -70,23 +70,42 @@ def marts_match_validated(con, as_of: dt.date) -> CheckOutcome:
     return CheckOutcome(True, f"Totals match the validated tables (bookings {bookings:,.2f}).", metadata)
 
 
+def _rep_sums_differ(con, keys: list[str], mart: str) -> list[tuple]:
+    """The `keys` (month, and team_id for the team mart) where kpi_rep_monthly's additive KPIs,
+    summed by `keys`, differ from `mart` by more than half a cent, or where one side has no row."""
+    group = ", ".join(keys)
+    diffs = " or ".join(f"abs(coalesce(rep.{c}, 0) - coalesce(other.{c}, 0)) > {CENT}" for c in ADDITIVE)
+    missing = " or ".join(f"{side}.{keys[0]} is null" for side in ("rep", "other"))
+    return con.execute(f"""
+        with rep as (select {group}, {', '.join(f'sum({c}) as {c}' for c in ADDITIVE)}
+                     from marts.kpi_rep_monthly group by {group})
+        select {', '.join(f'coalesce(other.{k}, rep.{k}) as {k}' for k in keys)}
+        from marts.{mart} as other
+        full join rep on {' and '.join(f'rep.{k} = other.{k}' for k in keys)}
+        where {diffs} or ({missing})
+        order by {group}
+    """).fetchall()
+
+
 def rep_mart_sums_to_company(con) -> CheckOutcome:
     """Every additive KPI of kpi_rep_monthly, summed over owners, equals kpi_company_monthly."""
-    diffs = " or ".join(f"abs(coalesce(rep.{c}, 0) - company.{c}) > {CENT}" for c in ADDITIVE)
-    rows = con.execute(f"""
-        with rep as (select month, {', '.join(f'sum({c}) as {c}' for c in ADDITIVE)}
-                     from marts.kpi_rep_monthly group by month)
-        select company.month from marts.kpi_company_monthly as company
-        left join rep on rep.month = company.month
-        where {diffs}
-        order by company.month
-    """).fetchall()
-    months = [str(r[0]) for r in rows]
+    months = [str(month) for (month,) in _rep_sums_differ(con, ["month"], "kpi_company_monthly")]
     if months:
         return CheckOutcome(False, (f"kpi_rep_monthly does not sum to kpi_company_monthly in "
                                     f"{len(months)} month(s), e.g. {months[:3]}."),
                             {"failing_months": len(months), "sample": months[:5]})
     return CheckOutcome(True, "The rep mart sums to the company mart in every month.")
+
+
+def rep_mart_sums_to_teams(con) -> CheckOutcome:
+    """Every additive KPI of kpi_rep_monthly, summed over the reps of each team (their team_id),
+    equals kpi_team_monthly: the team a rep's row names is the team that counts it."""
+    rows = [f"{month} {team}" for month, team in _rep_sums_differ(con, ["month", "team_id"], "kpi_team_monthly")]
+    if rows:
+        return CheckOutcome(False, (f"kpi_rep_monthly summed by team_id does not equal kpi_team_monthly for "
+                                    f"{len(rows)} team month(s), e.g. {rows[:3]}."),
+                            {"failing_team_months": len(rows), "sample": rows[:5]})
+    return CheckOutcome(True, "The rep mart sums to the team mart, team by team, in every month.")
 
 
 def one_row_per_opportunity(con) -> CheckOutcome:

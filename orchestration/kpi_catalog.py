@@ -4,7 +4,9 @@
 blocks in `dbt_project/models/docs/kpi_catalog.md`, which the mart columns reference, so dbt docs,
 the scorecard and BI tools all read the same words. Its `measured_from` column becomes the dbt
 macro `kpi_sources()` (`dbt_project/macros/kpi_sources.sql`), by which a mart makes a KPI NULL
-("not measured") when the export holds none of the objects it is measured from. Run
+("not measured") when the export holds none of the objects it is measured from; beside it,
+`mart_columns()` lists each of those marts' columns as its yml does, for the engines that cannot
+`select * replace` the unmeasured ones (macros/not_measured.sql). Run
 `python -m orchestration.kpi_catalog` (the build step does) after editing the seed; a test fails
 while they disagree.
 """
@@ -13,8 +15,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from orchestration.salesforce.objects import snake_case
 from orchestration.settings import DBT_PROJECT_DIR
@@ -90,15 +95,28 @@ def render_doc_blocks(catalog: list[Kpi]) -> str:
     return f"{{# {GENERATED} #}}\n\n" + "\n".join(kpi.doc_block() for kpi in catalog)
 
 
+def mart_columns(marts: Iterable[str]) -> dict[str, list[str]]:
+    """Each mart's columns, in order, as its `_<mart>.yml` beside it lists them."""
+    columns = {}
+    for mart in sorted(marts):
+        [path] = DBT_PROJECT_DIR.glob(f"models/**/_{mart}.yml")
+        model = next(model for model in yaml.safe_load(path.read_text())["models"] if model["name"] == mart)
+        columns[mart] = [column["name"] for column in model["columns"]]
+    return columns
+
+
 def render_sources_macro(catalog: list[Kpi]) -> str:
-    """A dbt macro returning, per mart, each KPI's objects as raw tables: `{mart: {kpi: [[table]]}}`."""
+    """Two dbt macros: `kpi_sources()`, per mart, each KPI's objects as raw tables
+    (`{mart: {kpi: [[table]]}}`), and `mart_columns()`, the columns of each of those marts."""
     by_mart: dict[str, dict[str, list[list[str]]]] = {}
     for kpi in catalog:
         tables = [[snake_case(name) for name in group] for group in kpi.measured_from]
         for mart in kpi.models:
             by_mart.setdefault(mart, {})[kpi.name] = tables
-    return (f"{{#- {GENERATED} -#}}\n"
+    return (f"{{#- {GENERATED} Its columns: from each mart's yml. -#}}\n"
             f"{{% macro kpi_sources() -%}}\n    {{{{ return({json.dumps(by_mart, sort_keys=True)}) }}}}\n"
+            f"{{%- endmacro %}}\n\n"
+            f"{{% macro mart_columns() -%}}\n    {{{{ return({json.dumps(mart_columns(by_mart))}) }}}}\n"
             f"{{%- endmacro %}}\n")
 
 

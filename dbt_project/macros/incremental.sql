@@ -4,11 +4,25 @@
     record released from quarantine, a deletion, a row crossing the as-of date) is never missed.
     The sum does not depend on the order rows are read in. -#}
 {% macro inputs_fingerprint(columns) -%}
-    {{ return(adapter.dispatch('inputs_fingerprint', 'crm_kpi')(columns)) }}
+    sum({{ row_fingerprint(columns) }})
 {%- endmacro %}
 
-{% macro default__inputs_fingerprint(columns) -%}
-    sum(hash({{ columns | join(', ') }}))
+{#- One row's share of the fingerprint: a 64-bit hash of its values, as a number that sums exactly. -#}
+{% macro row_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('row_fingerprint', 'crm_kpi')(columns)) }}
+{%- endmacro %}
+
+{% macro default__row_fingerprint(columns) -%}
+    {{ exceptions.raise_compiler_error("row_fingerprint: no implementation for " ~ target.type) }}
+{%- endmacro %}
+
+{% macro duckdb__row_fingerprint(columns) -%}
+    cast(hash({{ columns | join(', ') }}) as hugeint)
+{%- endmacro %}
+
+{#- Postgres has no hash of several values: the row's text form, hashed to 64 bits. -#}
+{% macro postgres__row_fingerprint(columns) -%}
+    cast(hashtextextended(cast(row({{ columns | join(', ') }}) as text), 0) as numeric)
 {%- endmacro %}
 
 {#- A predicate on `inputs` (a relation with `key` and `_inputs_fingerprint`): true when the

@@ -1,1 +1,1 @@
-"""The bad-input corpus (tests/support/bad_inputs.py) run through the pipeline: rows quarantined, inputs refused, runs held back."""
+"""The bad-input corpus (tests/support/bad_input_cases.py) run through the pipeline: rows quarantined, inputs refused, runs held back."""

@@ -1,4 +1,4 @@
-"""Bad files, each run as a whole export (tests/support/bad_inputs.py): a file that holds the run
+"""Bad files, each run as a whole export (tests/support/bad_input_cases.py): a file that holds the run
 back gets one message naming the file, the column and the rule; an export in mixed encodings
 publishes with every name read right.
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.bad_input_cases import HeldBack, Stored
 from tests.support.bad_input_runs import (
     assert_held_back,
     assert_stored,
@@ -16,7 +17,6 @@ from tests.support.bad_input_runs import (
     params,
     run_once,
 )
-from tests.support.bad_inputs import HeldBack, Stored
 
 pytestmark = pytest.mark.e2e
 

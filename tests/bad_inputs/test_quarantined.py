@@ -1,4 +1,4 @@
-"""Bad inputs whose run goes on (tests/support/bad_inputs.py): rows quarantined while the rest
+"""Bad inputs whose run goes on (tests/support/bad_input_cases.py): rows quarantined while the rest
 publishes, odd values stored as data, inputs refused before a run starts, and the corpus itself.
 
 The runs a bad file holds back are in test_held_back.py.
@@ -15,6 +15,7 @@ import pytest
 
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OPPORTUNITY
+from tests.support.bad_input_cases import CASES, HeldBack, Loaded, Quarantined, Stored
 from tests.support.bad_input_runs import (
     assert_held_back,
     assert_loaded,
@@ -27,7 +28,6 @@ from tests.support.bad_input_runs import (
     quarantined_row,
     run_once,
 )
-from tests.support.bad_inputs import CASES, HeldBack, Loaded, Quarantined, Stored
 
 RUNS = ("quarantine", "not_an_export", "path_does_not_exist")
 

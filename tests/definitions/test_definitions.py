@@ -70,6 +70,7 @@ def test_every_kpi_mart_has_a_blocking_expectation_suite_and_all_run_in_one_step
 def test_the_marts_are_reconciled_with_blocking_checks(asset_graph):
     for key, name in ((_key("marts", "kpi_company_monthly"), "reconciles_with_validated"),
                       (_key("marts", "kpi_rep_monthly"), "sums_to_company"),
+                      (_key("marts", "kpi_rep_monthly"), "sums_to_teams"),
                       (_key("marts", "fct_opportunities"), "one_row_per_opportunity")):
         assert asset_graph.get_check_spec(dg.AssetCheckKey(key, name)).blocking
 
@@ -82,7 +83,8 @@ def test_a_kpi_mart_rule_is_checked_once_by_the_mart_suite_not_again_as_a_dbt_te
     from orchestration.defs.quality.mart_expectations import MARTS
 
     grain_test = "unique_combination_of_columns_kpi_rep_monthly_month__owner_id"
-    assert _check_names(asset_graph, "marts", "kpi_rep_monthly") == {"expectations", "sums_to_company"}
+    assert _check_names(asset_graph, "marts", "kpi_rep_monthly") == {"expectations", "sums_to_company",
+                                                                        "sums_to_teams"}
     suite = MARTS[_key("marts", "kpi_rep_monthly")].suite
     assert grain_test in {expectation.meta["dbt_test"] for expectation in suite.expectations}
 

@@ -21,6 +21,7 @@ from orchestration.dashboard.data import (
 from orchestration.dashboard.formatting import (
     format_value,
 )
+from tests.support.kpi_reference import EMPTY_LOOKUP
 
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
@@ -146,7 +147,9 @@ def test_each_team_counts_the_reps_of_the_month_who_report_to_its_manager_in_the
     users = pd.read_csv(published["export"] / "User.csv", dtype=str, keep_default_na=False)
     manager = dict(zip(users["Id"], users["ManagerId"]))
     reps = [owner for (owner,) in sql(page["db"], f"select owner_id from kpi_rep_monthly where month = ({REPORT_MONTH})")]
-    expected = Counter(manager.get(owner) or owner for owner in reps)  # no manager: a team of their own
+    # no manager (empty, or Data Export's empty lookup), or not in User: a team of their own
+    expected = Counter(manager.get(owner) if manager.get(owner) not in (None, "", EMPTY_LOOKUP) else owner
+                       for owner in reps)
     teams = load_dashboard(page["db"]).teams
     assert {team.entity_id: team.reps for team in teams} == {team.entity_id: expected[team.entity_id] for team in teams}
     assert sum(team.reps for team in teams) == len(reps) > 0

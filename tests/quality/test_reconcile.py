@@ -7,7 +7,12 @@ import datetime as dt
 import duckdb
 import pytest
 
-from data_quality.reconcile import marts_match_validated, one_row_per_opportunity, rep_mart_sums_to_company
+from data_quality.reconcile import (
+    marts_match_validated,
+    one_row_per_opportunity,
+    rep_mart_sums_to_company,
+    rep_mart_sums_to_teams,
+)
 
 AS_OF = dt.date(2025, 3, 31)
 
@@ -29,10 +34,19 @@ def con():
               "opportunities_created bigint, pipeline_created_amount double, opportunities_won bigint, " \
               "opportunities_lost bigint, bookings_amount double, quota_amount double"
     con.execute(f"create table marts.kpi_company_monthly ({columns})")
-    con.execute(f"create table marts.kpi_rep_monthly (owner_id varchar, {columns})")
+    con.execute(f"create table marts.kpi_rep_monthly (owner_id varchar, team_id varchar, {columns})")
+    con.execute(f"create table marts.kpi_team_monthly (team_id varchar, {columns})")
     con.execute("insert into marts.kpi_company_monthly values ('2025-01-01', 0, 0, 0, 2, 1100, 0, 0, 0, 0), "
                 "('2025-02-01', 1, 0, 0, 0, 0, 0, 0, 0, 0), ('2025-03-01', 0, 0, 0, 0, 0, 1, 1, 1000, 0)")
-    con.execute("insert into marts.kpi_rep_monthly select '005A', * from marts.kpi_company_monthly")
+    # two reps of 005M's team share January's two deals; the rest is 005A's alone
+    con.execute("insert into marts.kpi_rep_monthly select '005A', '005M', * from marts.kpi_company_monthly")
+    con.execute("update marts.kpi_rep_monthly set opportunities_created = 1, pipeline_created_amount = 600 "
+                "where month = '2025-01-01'")
+    con.execute("insert into marts.kpi_rep_monthly (owner_id, team_id, month, leads_created, leads_converted, "
+                "leads_contacted, opportunities_created, pipeline_created_amount, opportunities_won, "
+                "opportunities_lost, bookings_amount, quota_amount) "
+                "values ('005B', '005M', '2025-01-01', 0, 0, 0, 1, 500, 0, 0, 0, 0)")
+    con.execute("insert into marts.kpi_team_monthly select '005M', * from marts.kpi_company_monthly")
     return con
 
 
@@ -53,6 +67,16 @@ def test_a_rep_mart_that_does_not_sum_to_the_company_fails_naming_the_month(con)
     con.execute("update marts.kpi_rep_monthly set opportunities_won = 2 where month = '2025-03-01'")
     outcome = rep_mart_sums_to_company(con)
     assert not outcome.passed and outcome.metadata["sample"] == ["2025-03-01"]
+
+
+def test_a_rep_mart_that_sums_to_each_team_passes_and_one_that_does_not_fails_naming_the_team_month(con):
+    assert rep_mart_sums_to_company(con).passed
+    assert rep_mart_sums_to_teams(con).passed, rep_mart_sums_to_teams(con).description
+    con.execute("update marts.kpi_rep_monthly set team_id = '005X' where owner_id = '005B'")  # counted by no team
+    outcome = rep_mart_sums_to_teams(con)
+    assert not outcome.passed
+    assert outcome.metadata["sample"] == ["2025-01-01 005M", "2025-01-01 005X"]
+    assert rep_mart_sums_to_company(con).passed  # the company total is right all the same
 
 
 def test_a_join_that_multiplies_opportunities_fails_with_the_duplicated_ids(con):

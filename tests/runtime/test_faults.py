@@ -129,10 +129,15 @@ class _FillWhenPublishing:
 
     def __init__(self, monkeypatch, mount: Path):
         self.filled_at: float | None = None
+        self.error: BaseException | None = None  # a failed fill, raised again by the test, not the run
         real = publish_assets.publish_tables
 
         def fill_then_publish(*args, **kwargs):
-            _fill(mount)
+            try:
+                _fill(mount)
+            except BaseException as exc:
+                self.error = exc
+                raise
             self.filled_at = time.monotonic()
             return real(*args, **kwargs)
 
@@ -165,6 +170,8 @@ def test_a_disk_that_fills_during_a_stage_ends_the_run_within_a_minute_in_one_li
             filler.stop.set()
             filler.join()
         monkeypatch.undo()  # the run with space publishes for real
+        if getattr(filler, "error", None) is not None:
+            raise filler.error
 
         assert filler.filled_at is not None, f"the run ended before {stage}: {out}{err}"
         assert code == EXIT_DISK_FULL, out + err

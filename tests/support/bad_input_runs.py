@@ -1,4 +1,4 @@
-"""Running the bad-input corpus (tests/support/bad_inputs.py) through the CLI, and what every case asserts.
+"""Running the bad-input corpus (tests/support/bad_input_cases.py) through the CLI, and what every case asserts.
 
 Each run copies the shared demo export and its state directory, whose last good run is published,
 applies the damage of every case of the run, and runs `crm-kpi run` in a subprocess, so that what
@@ -23,7 +23,7 @@ from data_quality.sql import quote_ident
 from orchestration.defs.resource_types import configured_stages
 from orchestration.salesforce.objects import OBJECTS
 from tests.support import REPO
-from tests.support.bad_inputs import CASES, Case, HeldBack, Loaded, Quarantined, Stored, marker
+from tests.support.bad_input_cases import CASES, Case, HeldBack, Loaded, Quarantined, Stored, marker
 from tests.support.demo import PIPELINE_AS_OF
 from tests.support.engine_equivalence import assert_duckdb_finds_what_ge_finds
 from tests.support.published import published_files

@@ -21,8 +21,7 @@ from tests.support import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-REPO_ROOT = REPO
-ARTIFACTS = REPO_ROOT / "test-artifacts"
+ARTIFACTS = REPO / "test-artifacts"
 
 
 def require_chromium() -> None:

@@ -11,7 +11,7 @@ import datetime as dt
 AS_OF = dt.date(2025, 3, 5)
 CUTOFF = dt.datetime(2025, 3, 6)  # the end of the as_of day
 PIPELINE_AS_OF = dt.date(2026, 11, 20)  # the as-of date of the shared end-to-end run
-# The realism tests (tests/demo_org/test_realism.py) that any org the generator writes must pass, also
+# The realism tests (tests/generator/test_realism.py) that any org the generator writes must pass, also
 # one of many territories or one a delta moved on.
 STRUCTURE_CHECKS = (
     "test_stage_flags_follow_the_stage_and_won_implies_closed",

@@ -15,9 +15,8 @@ import yaml
 from orchestration.mapping import MappingError, apply_mapping
 from tests.support import REPO
 
-ROOT = REPO
-EXAMPLE = ROOT / "examples" / "mappings" / "sales_pipeline.yml"
-EXPORT = ROOT / "examples" / "sales_pipeline_export"
+EXAMPLE = REPO / "examples" / "mappings" / "sales_pipeline.yml"
+EXPORT = REPO / "examples" / "sales_pipeline_export"
 AS_OF = dt.date(2026, 9, 30)  # the example export's last day: it was taken at the end of it
 SALESFORCE_ID = re.compile(r"^[0-9A-Za-z]{18}$")
 INJECTION = "'; drop table x; --"

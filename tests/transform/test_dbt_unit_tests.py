@@ -11,10 +11,6 @@ here too).
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -23,42 +19,19 @@ import yaml
 
 from orchestration.salesforce.load import load_object
 from orchestration.salesforce.objects import OBJECTS
-from tests.support import REPO
-
-DBT_PROJECT = REPO / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
-# The files whose unit tests this test vouches for: every yml file of the project's models.
-UNIT_TEST_FILES = sorted(DBT_PROJECT.glob("models/**/*.yml"))
-
-
-def _enabled_unit_tests() -> set[str]:
-    """Names of the unit tests in UNIT_TEST_FILES that are not disabled (`config: {enabled: false}`)."""
-    names = set()
-    for path in UNIT_TEST_FILES:
-        for test in yaml.safe_load(path.read_text()).get("unit_tests") or []:
-            if (test.get("config") or {}).get("enabled", True):
-                names.add(test["name"])
-    return names
+from tests.support.dbt_runs import (
+    UNIT_TEST_FILES,
+    assert_every_unit_test_passed,
+    enabled_unit_tests,
+    run_dbt,
+)
 
 
-def _dbt(args: list[str], home: Path, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "CRM_KPI_HOME": str(home),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_LOG_PATH": str(tmp_path / "dbt_logs"),
-    }
-    return subprocess.run(
-        [str(DBT), "--no-use-colors", *args, "--profiles-dir", ".",
-         "--target-path", str(tmp_path / "dbt_target")],
-        cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=300,
-    )
+def _dbt(args: list[str], home: Path, tmp_path: Path):
+    return run_dbt(args, tmp_path / "dbt_target", {"CRM_KPI_HOME": str(home)})
 
 
 def test_dbt_unit_tests_pass(tmp_path):
-    expected = _enabled_unit_tests()
-    assert expected, "no enabled unit test found in " + ", ".join(map(str, UNIT_TEST_FILES))
-
     home = tmp_path / "home"
     home.mkdir()
     con = duckdb.connect(str(home / "warehouse.duckdb"))
@@ -80,15 +53,7 @@ def test_dbt_unit_tests_pass(tmp_path):
     run = _dbt(["test", "--select", "test_type:unit"], home, tmp_path)
     if run.returncode != 0:
         pytest.fail(f"dbt unit tests failed (exit {run.returncode}):\n{run.stdout}\n{run.stderr}")
-
-    results = json.loads((tmp_path / "dbt_target" / "run_results.json").read_text())["results"]
-    passed = {r["unique_id"].rsplit(".", 1)[-1] for r in results
-              if r["unique_id"].startswith("unit_test.") and r["status"] == "pass"}
-    not_passed = [(r["unique_id"], r["status"]) for r in results if r["status"] != "pass"]
-    assert not not_passed, f"unit tests that did not pass: {not_passed}\n{run.stdout}"
-    missing = expected - passed
-    assert not missing, f"unit tests that did not run: {sorted(missing)}\n{run.stdout}"
-    assert len(passed) >= len(expected)
+    assert_every_unit_test_passed(tmp_path / "dbt_target", run.stdout)
 
 
 def test_the_company_sum_of_reps_unit_test_has_the_inputs_of_the_rep_small_case():
@@ -98,3 +63,8 @@ def test_the_company_sum_of_reps_unit_test_has_the_inputs_of_the_rep_small_case(
              for test in yaml.safe_load(path.read_text()).get("unit_tests") or []}
     company = tests["kpi_company_monthly_is_the_sum_of_reps"]["given"]
     assert company == tests["kpi_rep_monthly_small_case_for_company_sum"]["given"]
+
+
+def test_every_unit_test_name_fits_a_postgres_identifier():
+    """dbt names a unit test's relations after it, and Postgres cuts identifiers at 63 bytes."""
+    assert sorted(name for name in enabled_unit_tests() if len(name.encode()) > 63) == []

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pytest
 
-from orchestration.kpi_catalog import DOC_BLOCKS, load_catalog, render_doc_blocks, unmeasured_kpis
+from orchestration.kpi_catalog import (
+    DOC_BLOCKS,
+    SOURCES_MACRO,
+    load_catalog,
+    mart_columns,
+    render_doc_blocks,
+    render_sources_macro,
+    unmeasured_kpis,
+)
 from orchestration.settings import DBT_PROJECT_DIR
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
@@ -72,6 +81,12 @@ def test_the_doc_blocks_are_generated_from_the_current_catalog():
     )
 
 
+def test_the_kpi_sources_and_mart_columns_macros_are_generated_from_the_current_catalog_and_marts():
+    assert SOURCES_MACRO.read_text() == render_sources_macro(load_catalog()), (
+        "run `python -m orchestration.kpi_catalog` (make does) after editing the catalog or a mart's yml"
+    )
+
+
 
 def test_lead_activity_kpis_are_unmeasured_only_when_neither_task_nor_event_was_exported():
     catalog = load_catalog()
@@ -98,3 +113,14 @@ def test_no_kpi_column_has_a_plain_not_null_test():
                 for kpi in catalog)
     )
     assert plain == []
+
+
+@pytest.mark.e2e
+def test_each_marts_generated_column_list_is_the_columns_it_publishes(published):
+    """Engines without `select * replace` null a mart's unmeasured KPIs by listing its columns
+    (mart_columns(), from its yml): a column the yml left out would be lost there."""
+    marts = {mart for kpi in load_catalog() for mart in kpi.models}
+    with duckdb.connect(str(published["db"]), read_only=True) as con:
+        published_columns = {mart: [row[0] for row in con.execute(f"describe main.{mart}").fetchall()]
+                             for mart in marts}
+    assert mart_columns(marts) == published_columns

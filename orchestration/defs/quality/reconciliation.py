@@ -2,7 +2,12 @@
 
 import dagster as dg
 
-from data_quality.reconcile import marts_match_validated, one_row_per_opportunity, rep_mart_sums_to_company
+from data_quality.reconcile import (
+    marts_match_validated,
+    one_row_per_opportunity,
+    rep_mart_sums_to_company,
+    rep_mart_sums_to_teams,
+)
 from orchestration.defs.quality.results import to_check_result
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 
@@ -20,6 +25,13 @@ def reconciles_with_validated(pipeline: PipelineConfig, warehouse: WarehouseReso
 def sums_to_company(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
         return to_check_result(rep_mart_sums_to_company(con))
+
+
+@dg.asset_check(asset=dg.AssetKey(["marts", "kpi_rep_monthly"]), name="sums_to_teams", blocking=True,
+                description="Every additive KPI summed over each team's reps (team_id) equals the team mart.")
+def sums_to_teams(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        return to_check_result(rep_mart_sums_to_teams(con))
 
 
 @dg.asset_check(asset=dg.AssetKey(["marts", "fct_opportunities"]), name="one_row_per_opportunity",

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import demo_org.generate as generate
-import tests.demo_org.test_engagement as engagement
-import tests.demo_org.test_realism as realism
+import tests.generator.test_engagement as engagement
+import tests.generator.test_realism as realism
 from data_quality.config import QualityConfig
 from data_quality.rules import RuleContext, build_suite, validation_query
 from data_quality.validate import validate_query

@@ -13,7 +13,7 @@ import pytest
 
 import demo_org.generate as generate
 import demo_org.sinks as sinks
-import tests.demo_org.test_realism as realism
+import tests.generator.test_realism as realism
 from demo_org import LARGE_ORG_SCALE, generate_org, planned_counts
 from demo_org.ids import to_18
 from orchestration.salesforce.objects import OBJECTS
