@@ -1,4 +1,5 @@
-"""PostgreSQL: connecting through the standard libpq variables, and loading tables into it.
+"""PostgreSQL: connecting through the standard libpq variables, loading tables into it, and
+publishing the audited marts as one schema swapped in whole.
 
 The connection comes from `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD` (or `~/.pgpass`) and
 `PGDATABASE`, as every Postgres tool reads them: no setting or secret of ours. Tables are loaded
@@ -8,14 +9,16 @@ the export files, Postgres stores them.
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import duckdb
 import psycopg2
 
 from data_quality.sql import quote_ident
+from orchestration.defs.publish.swap import PUBLISH_LOG, PublishEntry
 
 # DuckDB column types and the Postgres type that holds the same values. DECIMAL keeps its
 # precision and scale; a type not listed here is refused, naming it, rather than guessed.
@@ -35,6 +38,9 @@ _TYPES = {
     "TIME": "time",
     "INTERVAL": "interval",
 }
+
+
+PUBLISHED_SCHEMA = "published"
 
 
 def connect() -> psycopg2.extensions.connection:
@@ -72,4 +78,35 @@ def copy_tables(duck: duckdb.DuckDBPyConnection, schema: str, tables: Iterable[s
                 with open(csv.name, "rb") as handle:  # bytes: a CRLF inside a value stays one
                     cursor.copy_expert(f"copy {source} from stdin with (format csv)", handle)
             counts[table] = cursor.rowcount
+    return counts
+
+
+def publish_schema(pg: psycopg2.extensions.connection, tables: Sequence[tuple[str, str]],
+                   entry: PublishEntry, schema: str = PUBLISHED_SCHEMA) -> dict[str, int]:
+    """Publish `tables` ((schema, table) pairs of this database) as the schema `schema`, with
+    `_publish_log` (the previous publishes' rows plus this one's), swapped in whole in one
+    transaction: a reader sees the last publish or this one, never a mix, and a publish that fails
+    leaves the last one as it was. A reader's open transaction holds the swap until it ends.
+    Views someone built on the published tables go with them (build them on `marts`). Returns the
+    row count of each table."""
+    published, new = quote_ident(schema), quote_ident(f"{schema}__new")
+    counts = {}
+    with pg, pg.cursor() as cursor:
+        cursor.execute(f"create schema {new}")
+        for source_schema, table in tables:
+            cursor.execute(f"create table {new}.{quote_ident(table)} as "
+                           f"select * from {quote_ident(source_schema)}.{quote_ident(table)}")
+            counts[table] = cursor.rowcount
+        cursor.execute(f"create table {new}.{PUBLISH_LOG} (published_at timestamp, as_of date, "
+                       "run_id text, source_row_counts jsonb, check_summary jsonb)")
+        cursor.execute("select 1 from information_schema.tables where table_schema = %s and table_name = %s",
+                       (schema, PUBLISH_LOG))
+        if cursor.fetchone():
+            cursor.execute(f"insert into {new}.{PUBLISH_LOG} select * from {published}.{PUBLISH_LOG}")
+        cursor.execute(f"insert into {new}.{PUBLISH_LOG} values (%s, %s, %s, %s, %s)",
+                       (entry.published_at.replace("Z", ""), entry.as_of, entry.run_id,
+                        json.dumps(entry.source_row_counts, sort_keys=True),
+                        json.dumps(entry.check_summary, sort_keys=True)))
+        cursor.execute(f"drop schema if exists {published} cascade")
+        cursor.execute(f"alter schema {new} rename to {published}")
     return counts
