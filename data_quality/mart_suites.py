@@ -31,21 +31,28 @@ class MartSuite:
     month_columns: tuple[str, ...]  # columns that must have no gap between their first and last month
 
     def query(self, schema: str) -> str:
-        """The mart's rows, numbered, with a `_months_after_previous__<column>` helper per month column."""
+        """The mart's rows, numbered, with a `_months_after_previous__<column>` helper per month
+        column. Plain SQL that DuckDB and Postgres both run, so the suite runs where the mart is."""
         table = f"{quote_ident(schema)}.{quote_ident(self.model)}"
-        query = f"select *, rowid + 1 as {ROW_KEY} from {table}"  # a table's rowid numbers its rows, at no cost
+        query = f"select *, row_number() over () as {ROW_KEY} from {table}"
         for column in self.month_columns:
             col, helper = quote_ident(column), quote_ident(_gap_helper(column))
             query = (
                 f"select m.*, g.{helper} from ({query}) as m left join ("
-                f"select {col}, datediff('month', lag({col}) over (order by {col}), {col}) as {helper} "
-                f"from (select distinct {col} from {table} where {col} is not null)) as g using ({col})"
+                f"select {col}, {_months_between(f'lag({col}) over (order by {col})', col)} as {helper} "
+                f"from (select distinct {col} from {table} where {col} is not null) as d) as g using ({col})"
             )
         return query
 
     @property
     def chunk_key(self) -> str:
         return ", ".join(quote_ident(column) for column in self.grain) or ROW_KEY
+
+
+def _months_between(earlier: str, later: str) -> str:
+    """Calendar months from `earlier` to `later`, in SQL both engines know."""
+    return (f"(extract(year from {later}) - extract(year from {earlier})) * 12 "
+            f"+ extract(month from {later}) - extract(month from {earlier})")
 
 
 def _gap_helper(column: str) -> str:

@@ -41,7 +41,7 @@ BUCKET = "_validation_bucket"
 BUCKETS = 4096  # hash buckets; a chunk is a range of them, so at most this many chunks
 
 
-def _context():
+def ephemeral_context():
     # In memory, and no temporary Data Docs folder: the pipeline writes only under $CRM_KPI_HOME.
     config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
     context = gx.get_context(mode="ephemeral", project_config=config)
@@ -92,7 +92,7 @@ def validate_with_ge(
     try:
         rows = con.execute(f"select count(*) from {ROWS_TABLE}").fetchall()[0][0]
         chunks = min(BUCKETS, max(1, math.ceil(rows / chunk_rows)))
-        context = _context()
+        context = ephemeral_context()
         outcomes = {
             e.meta["rule"]: RuleOutcome(e.meta["rule"], e.expectation_type, e.configuration.kwargs)
             for e in suite.expectations
@@ -106,7 +106,7 @@ def validate_with_ge(
             if frame.empty and chunks > 1:
                 continue  # an empty table is still validated once, so its Data Docs page exists
             chunk_results.append(_validate_frame(context, suite, frame))
-            _add_up(outcomes, chunk_results[-1])
+            add_up(outcomes, chunk_results[-1])
     finally:
         con.execute(f"drop table if exists {ROWS_TABLE}")
     merged = merge_chunk_results(suite.name, chunk_results, {"rows": rows, "chunks": chunks, "engine": "great_expectations"})
@@ -124,7 +124,7 @@ def _raised(result) -> str | None:
     return messages[0] if messages else None
 
 
-def _add_up(outcomes: dict[str, RuleOutcome], chunk_result: ExpectationSuiteValidationResult) -> None:
+def add_up(outcomes: dict[str, RuleOutcome], chunk_result: ExpectationSuiteValidationResult) -> None:
     """Add one chunk's failing counts, samples and rows to the whole table's outcomes."""
     for result in chunk_result.results:
         outcome = outcomes[result.expectation_config.meta["rule"]]

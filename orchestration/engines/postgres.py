@@ -41,6 +41,8 @@ _TYPES = {
 
 
 PUBLISHED_SCHEMA = "published"
+# SQLAlchemy's URL for the same server: empty, so psycopg2 takes every part from the libpq variables
+SQLALCHEMY_URL = "postgresql+psycopg2://"
 
 
 def connect() -> psycopg2.extensions.connection:
