@@ -34,7 +34,9 @@ class MartSuite:
         """The mart's rows, numbered, with a `_months_after_previous__<column>` helper per month
         column. Plain SQL that DuckDB and Postgres both run, so the suite runs where the mart is."""
         table = f"{quote_ident(schema)}.{quote_ident(self.model)}"
-        query = f"select *, row_number() over () as {ROW_KEY} from {table}"
+        # numbered in grain order: the same numbers each time the query runs, on either engine
+        order = f"order by {self.chunk_key}" if self.grain else ""
+        query = f"select *, row_number() over ({order}) as {ROW_KEY} from {table}"
         for column in self.month_columns:
             col, helper = quote_ident(column), quote_ident(_gap_helper(column))
             query = (

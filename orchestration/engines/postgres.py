@@ -84,16 +84,23 @@ def copy_tables(duck: duckdb.DuckDBPyConnection, schema: str, tables: Iterable[s
 
 
 def publish_schema(pg: psycopg2.extensions.connection, tables: Sequence[tuple[str, str]],
-                   entry: PublishEntry, schema: str = PUBLISHED_SCHEMA) -> dict[str, int]:
+                   entry: PublishEntry, *, readers: Sequence[str] = (), schema: str = PUBLISHED_SCHEMA,
+                   lock_timeout_seconds: float = 60) -> dict[str, int]:
     """Publish `tables` ((schema, table) pairs of this database) as the schema `schema`, with
     `_publish_log` (the previous publishes' rows plus this one's), swapped in whole in one
-    transaction: a reader sees the last publish or this one, never a mix, and a publish that fails
-    leaves the last one as it was. A reader's open transaction holds the swap until it ends.
-    Views someone built on the published tables go with them (build them on `marts`). Returns the
-    row count of each table."""
+    transaction: a query sees the last publish or this one, never a mix, and a publish that fails
+    leaves the last one as it was. The roles in `readers` (the BI tools' logins) may read it.
+
+    A reader's open transaction holds the swap; after `lock_timeout_seconds` the publish gives up
+    (raises, the last one stays) rather than make every new query wait behind it. Views someone
+    built on the published tables go with them (build them on `marts`). Returns the row count of
+    each table."""
+    if pg.autocommit:
+        raise ValueError("publish_schema needs a transaction: the connection is in autocommit mode")
     published, new = quote_ident(schema), quote_ident(f"{schema}__new")
     counts = {}
     with pg, pg.cursor() as cursor:
+        cursor.execute("select set_config('lock_timeout', %s, true)", (f"{int(lock_timeout_seconds * 1000)}ms",))
         cursor.execute(f"create schema {new}")
         for source_schema, table in tables:
             cursor.execute(f"create table {new}.{quote_ident(table)} as "
@@ -109,6 +116,9 @@ def publish_schema(pg: psycopg2.extensions.connection, tables: Sequence[tuple[st
                        (entry.published_at.replace("Z", ""), entry.as_of, entry.run_id,
                         json.dumps(entry.source_row_counts, sort_keys=True),
                         json.dumps(entry.check_summary, sort_keys=True)))
+        for role in readers:  # the grants go with the old schema: given again, in the same transaction
+            cursor.execute(f"grant usage on schema {new} to {quote_ident(role)}")
+            cursor.execute(f"grant select on all tables in schema {new} to {quote_ident(role)}")
         cursor.execute(f"drop schema if exists {published} cascade")
         cursor.execute(f"alter schema {new} rename to {published}")
     return counts

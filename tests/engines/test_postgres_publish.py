@@ -5,6 +5,7 @@ fails leaves the last one as it was. On a throwaway cluster (tests/support/postg
 from __future__ import annotations
 
 import threading
+import time
 
 import psycopg2
 import pytest
@@ -67,6 +68,41 @@ def test_a_publish_that_fails_leaves_the_last_one_as_it_was_and_nothing_half_bui
     assert _rows(pg, "select count(*) from information_schema.schemata where schema_name = 'published__new'") == [(0,)]
 
 
+def test_the_bi_tools_role_reads_every_publish_though_each_replaces_the_schema(pg):
+    with pg, pg.cursor() as cursor:
+        cursor.execute("create role bi_reader login")
+    for run in ("run-1", "run-2"):
+        publish_schema(pg, MARTS, _entry(run), readers=["bi_reader"])
+        bi = psycopg2.connect("", user="bi_reader")
+        try:
+            assert _rows(bi, "select count(*) from published.kpi_company_monthly") == [(1,)]
+            assert _rows(bi, "select count(*) from published._publish_log") == [(1 if run == "run-1" else 2,)]
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                _rows(bi, "select count(*) from marts.kpi_company_monthly")  # only what is published
+        finally:
+            bi.close()
+
+
+def test_a_connection_without_a_transaction_is_refused_before_anything_is_written(pg):
+    pg.autocommit = True
+    with pytest.raises(ValueError, match="autocommit"):
+        publish_schema(pg, MARTS, _entry("run-1"))
+    assert _rows(pg, "select count(*) from information_schema.schemata where schema_name like 'published%'") == [(0,)]
+
+
+def test_a_reader_that_never_ends_its_transaction_makes_the_publish_give_up_and_the_last_one_stay(pg):
+    publish_schema(pg, MARTS, _entry("run-1"))
+    reader = connect()
+    try:
+        _rows(reader, "select count(*) from published.kpi_company_monthly")  # and the transaction stays open
+        with pytest.raises(psycopg2.errors.LockNotAvailable):
+            publish_schema(pg, MARTS, _entry("run-2"), lock_timeout_seconds=0.5)
+        assert _rows(reader, "select run_id from published._publish_log") == [("run-1",)]
+    finally:
+        reader.close()
+    assert _rows(pg, "select run_id from published._publish_log") == [("run-1",)]
+
+
 def test_a_reader_in_a_transaction_sees_the_last_publish_until_it_ends_then_the_new_one(pg):
     publish_schema(pg, MARTS, _entry("run-1"))
     with pg, pg.cursor() as cursor:
@@ -86,7 +122,13 @@ def test_a_reader_in_a_transaction_sees_the_last_publish_until_it_ends_then_the_
 
         writer = threading.Thread(target=publish)
         writer.start()
-        assert not done.wait(1.0)  # the swap waits for the reader's transaction
+        for _ in range(100):  # the swap waits for the reader's transaction: on a lock, not merely slow
+            waiting = _rows(pg, "select count(*) from pg_stat_activity where wait_event_type = 'Lock'")[0][0]
+            pg.commit()
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting == 1 and not done.is_set()
         assert _rows(reader, "select bookings_amount from published.kpi_company_monthly") == [(100.0,)]
         reader.commit()
         writer.join(timeout=30)
