@@ -90,3 +90,10 @@ def start_cluster(database: str = "crm_kpi") -> Cluster:
         Cluster(root, database).stop()  # a server that started is stopped; the folder goes
         raise RuntimeError(f"could not start a PostgreSQL cluster with {bin_dir}: {detail}") from None
     return Cluster(root, database)
+
+
+def rows(con, sql: str) -> list[tuple]:
+    """What `sql` returns on the connection `con`."""
+    with con.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
