@@ -8,6 +8,7 @@ import gc
 import sys
 from pathlib import Path
 
+from orchestration.engines import ENGINES, resolve_engine
 from orchestration.settings import dbt_threads, duckdb_settings, parse_as_of, state_paths
 
 EXIT_HELD_BACK = 1  # the run finished but nothing was published
@@ -65,7 +66,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         duckdb_settings(paths.home)  # a setting DuckDB or dbt refuses, said once before anything runs
         dbt_threads(0)
-    except ValueError as exc:
+        args.engine = resolve_engine(args.engine)
+        if args.engine == "postgres":
+            from orchestration.engines.postgres import check_reachable
+
+            check_reachable()
+    except (ValueError, RuntimeError) as exc:  # RuntimeError: the engine's server is out of reach
         print(f"crm-kpi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     published_before = _file_identity(paths.published_db)
@@ -155,7 +161,7 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
     # collected first, not kept.
     gc.collect()
     gc.freeze()
-    summary = run_pipeline(paths, source, as_of, load_mode=load_mode)
+    summary = run_pipeline(paths, source, as_of, load_mode=load_mode, engine=args.engine)
     if not summary.published:
         from orchestration.cli.disk_full import from_failures
 
@@ -244,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--merge", action="store_true",
                      help="the source holds changes (a delta): merge them into the loaded data by Id, "
                      "newest SystemModstamp wins, instead of replacing it")
+    run.add_argument("--engine", choices=ENGINES, help="where the dbt models, the mart checks and the publish "
+                     "run (default: $CRM_KPI_ENGINE, else duckdb); postgres reads its server from the PG* "
+                     "environment variables or CRM_KPI_POSTGRES_DSN (docs/engines.md)")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run is using the state directory, wait up to this long for it "
                      "(default: refuse at once, exit 3)")

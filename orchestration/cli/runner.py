@@ -113,11 +113,12 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
 
 def run_pipeline(
     paths: StatePaths, source: Path, as_of: dt.date, tags: dict[str, str] | None = None,
-    load_mode: str = "replace",
+    load_mode: str = "replace", engine: str = "duckdb",
 ) -> RunSummary:
     """Materialize every asset of the pipeline job for `source` and `as_of`, recorded in the
     state directory's Dagster instance (so `make ui` shows the run). `load_mode` is 'replace'
-    for a full export, 'merge' for a batch of changes. The caller holds the state directory's
+    for a full export, 'merge' for a batch of changes; `engine` runs the models, mart checks and
+    publish (orchestration/engines). The caller holds the state directory's
     run lock (see runtime/run_lock.py)."""
     instance = get_instance(paths)
     # Imported after the environment points at the state directory: resources read it.
@@ -130,7 +131,8 @@ def run_pipeline(
             "pipeline": {
                 # the folder the CLI prepared: an export, whatever CRM_KPI_SOURCE_KIND says
                 "config": {"source_kind": "export", "source_dir": str(source), "mapping": "",
-                           "home": str(paths.home), "as_of": as_of.isoformat(), "load_mode": load_mode}
+                           "home": str(paths.home), "as_of": as_of.isoformat(), "load_mode": load_mode,
+                           "engine": engine}
             }
         },
         # The CLI prints its own summary; the full event log is in the Dagster instance.
@@ -149,7 +151,7 @@ def run_pipeline(
             raise_on_error=False,
             run_id=run_id,
             tags={"crm_kpi/source": str(source), "crm_kpi/as_of": as_of.isoformat(),
-                  "crm_kpi/load_mode": load_mode, **(tags or {})},
+                  "crm_kpi/load_mode": load_mode, "crm_kpi/engine": engine, **(tags or {})},
         )
     summary = summarize(result)
     summary.log_file = log_file

@@ -40,7 +40,8 @@ def _from_environment(name: str):
         environment = {**configured_source(), "home": str(state_paths().home),
                        "as_of": os.environ.get("CRM_KPI_AS_OF", ""),
                        # empty: decided by source_dir (see `source`), so a config naming a folder loads it
-                       "source_kind": os.environ.get("CRM_KPI_SOURCE_KIND", "")}
+                       "source_kind": os.environ.get("CRM_KPI_SOURCE_KIND", ""),
+                       "engine": os.environ.get("CRM_KPI_ENGINE", "")}
         return environment[name]
     return default
 
@@ -95,6 +96,12 @@ class PipelineConfig(dg.ConfigurableResource):
         "dbt seed); rows with any other stage are quarantined.",
     )
 
+    engine: str = Field(
+        default_factory=_from_environment("engine"),
+        description="Where the dbt models, the mart checks and the publish run: 'duckdb' (embedded, in the "
+        "state directory) or 'postgres' (the server the PG* or CRM_KPI_POSTGRES_DSN environment variables "
+        "name; docs/engines.md). Empty: CRM_KPI_ENGINE, else 'duckdb'.",
+    )
     wait_seconds: float = Field(
         default=3600.0,
         description="How long a run launched from Dagster (UI, schedule, sensor) waits for the state "
@@ -118,6 +125,13 @@ class PipelineConfig(dg.ConfigurableResource):
             merge_needs_warehouse,
         )
 
+        try:
+            if self.run_engine == "postgres":  # a wrong server is said now, not after the load
+                from orchestration.engines.postgres import check_reachable
+
+                check_reachable()
+        except (ValueError, RuntimeError) as exc:  # an unknown engine, a server out of reach
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
         home = self.paths.home
         with contextlib.nullcontext() if held_here(home) else run_lock(home, self.wait_seconds):
             if context.instance is not None and context.run is not None:
@@ -173,6 +187,13 @@ class PipelineConfig(dg.ConfigurableResource):
     @property
     def as_of_date(self) -> dt.date:
         return parse_as_of(self.as_of)
+
+    @property
+    def run_engine(self) -> str:
+        """The engine this run's models, mart checks and publish run on (orchestration/engines)."""
+        from orchestration.engines import resolve_engine
+
+        return resolve_engine(self.engine)
 
 
 class WarehouseResource(DuckDBResource):
@@ -238,6 +259,20 @@ class WarehouseResource(DuckDBResource):
         if self._shared is not None:
             shared, self._shared = self._shared, None
             shared.close()
+
+
+@contextlib.contextmanager
+def marts_connection(pipeline: PipelineConfig, warehouse: WarehouseResource):
+    """A connection where this run's marts and validated tables are, for the checks whose SQL both
+    engines run: the warehouse's, or the Postgres server's (with DuckDB's `execute` manner)."""
+    if pipeline.run_engine == "postgres":
+        from orchestration.engines.postgres import QueryConnection, connect
+
+        with contextlib.closing(connect()) as pg:
+            yield QueryConnection(pg)
+    else:
+        with warehouse.get_connection() as con:
+            yield con
 
 
 class DbtResource(DbtCliResource):

@@ -1,2 +1,23 @@
-"""The engines the dbt project runs on besides the embedded DuckDB: one module per engine, holding
-what is specific to it outside dbt (dbt's own seam is its dispatch macros)."""
+"""The engines a run's dbt models, mart checks and publish run on. DuckDB, embedded, is the
+default; `postgres` runs them on a PostgreSQL server. One module per engine holds what is specific
+to it outside dbt (dbt's own seam is its dispatch macros).
+
+A run's engine comes from its config (`crm-kpi run --engine`, the launchpad), else from
+`CRM_KPI_ENGINE`, else DuckDB.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_ENGINE = "duckdb"
+ENGINES = (DEFAULT_ENGINE, "postgres")
+
+
+def resolve_engine(name: str | None = None) -> str:
+    """The engine `name` names, else `CRM_KPI_ENGINE`'s, else DuckDB; ValueError for any other name."""
+    chosen = (name or os.environ.get("CRM_KPI_ENGINE") or DEFAULT_ENGINE).strip().lower()
+    if chosen not in ENGINES:
+        origin = "engine" if name else "CRM_KPI_ENGINE"
+        raise ValueError(f"{origin} {chosen!r} is not an engine of this pipeline: choose one of {', '.join(ENGINES)}")
+    return chosen

@@ -2,22 +2,25 @@
 publishing the audited marts as one schema swapped in whole.
 
 The connection comes from `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD` (or `~/.pgpass`) and
-`PGDATABASE`, as every Postgres tool reads them: no setting or secret of ours. Tables are loaded
-with COPY, the bulk path Postgres has for it, streamed from DuckDB in CSV: DuckDB reads and types
-the export files, Postgres stores them.
+`PGDATABASE`, as every Postgres tool reads them, or from one DSN in `CRM_KPI_POSTGRES_DSN`: no
+setting or secret in a file of ours. Tables are loaded with COPY, the bulk path Postgres has for
+it, streamed from DuckDB in CSV: DuckDB reads and types the export files, Postgres stores them.
+The published tables come back the same way, for the engine-neutral DuckDB file and Parquet copy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
 import psycopg2
 
-from data_quality.sql import quote_ident
+from data_quality.sql import quote_ident, sql_string
 from orchestration.defs.publish.swap import PUBLISH_LOG, PublishEntry
 
 # DuckDB column types and the Postgres type that holds the same values. DECIMAL keeps its
@@ -45,9 +48,59 @@ PUBLISHED_SCHEMA = "published"
 SQLALCHEMY_URL = "postgresql+psycopg2://"
 
 
+DSN_VARIABLE = "CRM_KPI_POSTGRES_DSN"
+# A DSN's parts and the libpq variable of each (what dbt's profile and psycopg2 both read)
+_LIBPQ_VARIABLES = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
+                    "dbname": "PGDATABASE", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT"}
+
+
+class ServerUnreachable(RuntimeError):
+    """The server the environment names cannot be reached; `str()` says which, without secrets."""
+
+
+def apply_dsn(environ: os._Environ | dict = os.environ) -> None:
+    """Spread the DSN in `CRM_KPI_POSTGRES_DSN` (`postgresql://user@host:5432/db` or `host=... dbname=...`),
+    when set, over the libpq variables, so that dbt's profile and every connection read one server.
+    A part the DSN leaves out keeps its variable's value."""
+    dsn = environ.get(DSN_VARIABLE)
+    if not dsn:
+        return
+    try:
+        parts = psycopg2.extensions.parse_dsn(dsn)
+    except psycopg2.ProgrammingError:
+        raise ServerUnreachable(f"{DSN_VARIABLE} is not a PostgreSQL connection string "
+                                "(postgresql://USER@HOST:PORT/DATABASE, or host=... dbname=...)") from None
+    for part, variable in _LIBPQ_VARIABLES.items():
+        if parts.get(part):
+            environ[variable] = parts[part]
+
+
+READERS_VARIABLE = "CRM_KPI_POSTGRES_READERS"
+
+
+def readers() -> list[str]:
+    """The roles BI tools log in as, which may read the published schema (`CRM_KPI_POSTGRES_READERS`,
+    comma-separated)."""
+    return [role.strip() for role in os.environ.get(READERS_VARIABLE, "").split(",") if role.strip()]
+
+
 def connect() -> psycopg2.extensions.connection:
     """A connection to the server the libpq environment variables name."""
     return psycopg2.connect("")
+
+
+def check_reachable() -> None:
+    """Connect once, before a run starts: a wrong host or password is said at once, naming the
+    server (never the password), not after the export is loaded."""
+    apply_dsn()
+    try:
+        connect().close()
+    except psycopg2.OperationalError as exc:
+        where = (f"{os.environ.get('PGUSER', '(PGUSER unset)')}@{os.environ.get('PGHOST', 'localhost')}:"
+                 f"{os.environ.get('PGPORT', '5432')}/{os.environ.get('PGDATABASE', '(PGDATABASE unset)')}")
+        reason = " ".join(str(exc).split())
+        raise ServerUnreachable(f"PostgreSQL at {where} cannot be reached ({reason}); set the PG* "
+                                f"variables or {DSN_VARIABLE} (docs/engines.md)") from None
 
 
 def postgres_type(duckdb_type: str) -> str:
@@ -121,4 +174,104 @@ def publish_schema(pg: psycopg2.extensions.connection, tables: Sequence[tuple[st
             cursor.execute(f"grant select on all tables in schema {new} to {quote_ident(role)}")
         cursor.execute(f"drop schema if exists {published} cascade")
         cursor.execute(f"alter schema {new} rename to {published}")
+    return counts
+
+
+# Postgres column types (information_schema's data_type) and the DuckDB type that holds the same
+# values. An unconstrained numeric (a sum or average Postgres computed) has no DuckDB DECIMAL that
+# holds every value: it comes back as DOUBLE, as DuckDB computes those columns itself.
+_DUCKDB_TYPES = {
+    "text": "VARCHAR", "character varying": "VARCHAR", "character": "VARCHAR",
+    "boolean": "BOOLEAN", "smallint": "SMALLINT", "integer": "INTEGER", "bigint": "BIGINT",
+    "real": "FLOAT", "double precision": "DOUBLE", "date": "DATE",
+    "timestamp without time zone": "TIMESTAMP", "timestamp with time zone": "TIMESTAMPTZ",
+    "time without time zone": "TIME", "interval": "INTERVAL", "json": "JSON", "jsonb": "JSON",
+}
+
+
+def duckdb_type(data_type: str, precision: int | None, scale: int | None) -> str:
+    """The DuckDB column type for a Postgres one (`numeric(18, 2)` -> `DECIMAL(18,2)`)."""
+    if data_type == "numeric":
+        return f"DECIMAL({precision},{scale})" if precision is not None and precision <= 38 else "DOUBLE"
+    if data_type not in _DUCKDB_TYPES:
+        raise ValueError(f"no DuckDB type for Postgres's {data_type}")
+    return _DUCKDB_TYPES[data_type]
+
+
+def copy_to_duckdb(pg: psycopg2.extensions.connection, tables: Mapping[str, str],
+                   duck: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Replace each DuckDB table `target` of `tables` ({target: "schema.table" of Postgres}) by the
+    Postgres table's columns and values, read in one snapshot. Returns the rows of each."""
+    if pg.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+        raise ValueError("copy_to_duckdb reads in a snapshot of its own: the connection is inside a transaction")
+    counts = {}
+    with pg, pg.cursor() as cursor:
+        cursor.execute("set transaction isolation level repeatable read")
+        # the text forms DuckDB's CSV reader parses: ISO dates, UTC times, shortest exact doubles
+        cursor.execute("set local datestyle = 'ISO, YMD'; set local timezone = 'UTC'; "
+                       "set local extra_float_digits = 1")
+        for target, source in tables.items():
+            schema, table = source.split(".")
+            cursor.execute("select column_name, data_type, numeric_precision, numeric_scale "
+                           "from information_schema.columns where table_schema = %s and table_name = %s "
+                           "order by ordinal_position", (schema, table))
+            columns = {name: duckdb_type(kind, precision, scale) for name, kind, precision, scale in cursor.fetchall()}
+            if not columns:
+                raise ValueError(f"Postgres has no table {source}")
+            definition = ", ".join(f"{quote_ident(name)} {kind}" for name, kind in columns.items())
+            duck.execute(f"create or replace table {target} ({definition})")
+            with tempfile.NamedTemporaryFile(suffix=".csv") as csv:
+                with open(csv.name, "wb") as handle:
+                    cursor.copy_expert(f"copy {quote_ident(schema)}.{quote_ident(table)} to stdout "
+                                       "with (format csv)", handle)
+                # Postgres writes NULL unquoted and an empty string quoted: read back apart
+                types = "{" + ", ".join(f"{sql_string(name)}: {sql_string(kind)}" for name, kind in columns.items()) + "}"
+                duck.execute(f"insert into {target} select * from read_csv({sql_string(csv.name)}, header = false, "
+                             f"columns = {types}, quote = '\"', escape = '\"', allow_quoted_nulls = false, "
+                             "auto_detect = false, new_line = '\\n', strict_mode = true)")
+            counts[target] = duck.execute(f"select count(*) from {target}").fetchall()[0][0]
+    return counts
+
+
+class QueryConnection:
+    """A psycopg2 connection with DuckDB's `execute(sql, params).fetchall()`, for the checks whose
+    SQL both engines run (data_quality/reconcile.py): `$name` parameters become psycopg2's."""
+
+    def __init__(self, pg: psycopg2.extensions.connection):
+        self._pg = pg
+
+    def execute(self, sql: str, params: Mapping[str, object] | None = None):
+        cursor = self._pg.cursor()
+        if params:
+            sql = re.sub(r"\$(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+        cursor.execute(sql, params or None)
+        return cursor
+
+
+RUN_INPUT_SCHEMAS = ("validated", "quarantine")
+
+
+def load_run_inputs(duck: duckdb.DuckDBPyConnection, pg: psycopg2.extensions.connection) -> dict[str, int]:
+    """Load into the server what the run's dbt reads there: the validated tables (raw without its
+    quarantined rows), the quarantined rows beside them for whoever looks into them, and the
+    run's context (`audit.dbt_run_context`: macros/run_context.sql). Returns the rows of each."""
+    counts = {}
+    for schema in RUN_INPUT_SCHEMAS:
+        names = [name for (name,) in duck.execute(
+            "select table_name from duckdb_tables() where schema_name = $schema and database_name = current_database() "
+            "union all select view_name from duckdb_views() where schema_name = $schema "
+            "and database_name = current_database() order by 1", {"schema": schema}).fetchall()]
+        counts |= {f"{schema}.{name}": rows for name, rows in copy_tables(duck, schema, names, pg).items()}
+    copy_tables(duck, "audit", ["dbt_run_context"], pg)
+    return counts
+
+
+def publish_and_mirror(mirror: Mapping[tuple[str, str], str], entry: PublishEntry,
+                       duck: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Publish the (schema, table) keys of `mirror` on the server (`publish_schema`), then copy what
+    was published into the DuckDB table each names, from which the engine-neutral DuckDB file and
+    Parquet copy are made as on DuckDB. Returns the row count of each published table."""
+    with contextlib.closing(connect()) as pg:
+        counts = publish_schema(pg, list(mirror), entry, readers=readers())
+        copy_to_duckdb(pg, {target: f"{PUBLISHED_SCHEMA}.{table}" for (_, table), target in mirror.items()}, duck)
     return counts

@@ -52,8 +52,9 @@ def _count(home: Path, table: str) -> int:
         return con.execute(f"select count(*) from {table}").fetchall()[0][0]
 
 
-def run_cases(published: dict, root: Path, run: str) -> Run:
-    """Apply the damage of every case of `run` to a copy of the demo export, and run the CLI on it."""
+def run_cases(published: dict, root: Path, run: str, engine: str = "duckdb") -> Run:
+    """Apply the damage of every case of `run` to a copy of the demo export, and run the CLI on it
+    with `engine` (a server engine's from the environment's variables)."""
     source, home = root / "export", root / "home"
     shutil.copytree(published["export"], source)
     shutil.copytree(published["home"], home, symlinks=True)  # `published/parquet` is a symlink
@@ -62,7 +63,7 @@ def run_cases(published: dict, root: Path, run: str) -> Run:
     before, opportunities = _published(home), _count(home, "raw.opportunity")
     completed = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "run", "--source", str(source), "--home", str(home),
-         "--as-of", PIPELINE_AS_OF.isoformat()],
+         "--as-of", PIPELINE_AS_OF.isoformat(), "--engine", engine],
         cwd=REPO, capture_output=True, text=True, errors="replace", timeout=1800,
     )
     return Run(source, home, completed.returncode, completed.stdout + completed.stderr,

@@ -92,8 +92,8 @@ def start_cluster(database: str = "crm_kpi") -> Cluster:
     return Cluster(root, database)
 
 
-def rows(con, sql: str) -> list[tuple]:
-    """What `sql` returns on the connection `con`."""
+def rows(con, sql: str, params: tuple = ()) -> list[tuple]:
+    """What `sql` (with `%s` for each of `params`) returns on the connection `con`."""
     with con.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params or None)
         return cursor.fetchall()

@@ -5,6 +5,7 @@ the KPI marts' tests that their blocking `expectations` check already evaluates
 The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`), never on import.
 """
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.manifest import layer, load_manifest, selectors_for
+from orchestration.engines import postgres
 from orchestration.runtime.dbt_child import PARENT_ENV, stop
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
 
@@ -97,6 +99,10 @@ def crm_kpi_dbt_models(
         write_run_context(con, pipeline.as_of_date, objects_not_exported(con))
         raw_rows = con.execute("select coalesce(sum(estimated_size), 0) from duckdb_tables() "
                                "where schema_name = 'raw'").fetchall()[0][0]
+        if pipeline.run_engine == "postgres":
+            with contextlib.closing(postgres.connect()) as pg:
+                loaded = postgres.load_run_inputs(con, pg)
+            context.log.info(f"Copied into PostgreSQL: {sum(loaded.values()):,} rows of {len(loaded)} tables.")
     warehouse.release()  # dbt opens the files next: one writer at a time
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
     args = ["build", "--exclude-resource-type", "unit_test", "--threads", dbt_threads(raw_rows)]
@@ -106,6 +112,8 @@ def crm_kpi_dbt_models(
         # A full export may have dropped records; only a full refresh removes them from the
         # incremental facts. A merge keeps everything else, so the facts update incrementally.
         args.append("--full-refresh")
+    if pipeline.run_engine != "duckdb":
+        args += ["--target", pipeline.run_engine]  # profiles.yml: a target per engine
     invocation = dbt.cli(
         args,
         context=context,

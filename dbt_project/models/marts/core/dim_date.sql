@@ -19,9 +19,9 @@ calendar as (
         {{ month_of('date_day') }} as month_start,
         cast({{ dbt.date_trunc('quarter', 'date_day') }} as date) as quarter_start,
         cast({{ dbt.date_trunc('year', 'date_day') }} as date) as year_start,
-        extract(year from date_day) as calendar_year,
-        extract(quarter from date_day) as calendar_quarter,
-        extract(month from date_day) as calendar_month
+        cast(extract(year from date_day) as {{ dbt.type_bigint() }}) as calendar_year,
+        cast(extract(quarter from date_day) as {{ dbt.type_bigint() }}) as calendar_quarter,
+        cast(extract(month from date_day) as {{ dbt.type_bigint() }}) as calendar_month
     from days
 
 ),

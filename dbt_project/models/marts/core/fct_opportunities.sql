@@ -50,7 +50,8 @@ final as (
         close_date,
         {{ month_of('close_date') }} as close_month,
         case
-            when is_won then {{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }}
+            -- bigint on every engine (Postgres' date difference is an integer)
+            when is_won then cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as {{ dbt.type_bigint() }})
         end as sales_cycle_days
     from converted
 

@@ -74,7 +74,7 @@ tenures as (
     select
         *,
         -- A customer won in the as-of month has been one for a month, not zero.
-        case when months_since_first_win < 1 then 1 else months_since_first_win end
+        cast(case when months_since_first_win < 1 then 1 else months_since_first_win end as {{ dbt.type_bigint() }})
             as customer_tenure_months
     from customer_wins
 
