@@ -77,9 +77,11 @@ test-slow: setup
 
 ## bench: the pipeline stage by stage beside the floor script (bench/), on scale 1, scale 10 and the
 ## large org with a day's delta (SIZES="1 10" for fewer); docs/performance.md's table comes from it
+## ENGINE=postgres: the same runs on the Postgres engine (a throwaway cluster unless PGHOST names a server)
 SIZES ?= 1 10 large
-bench: setup
-	$(BIN)/python -m bench.pipeline $(SIZES)
+ENGINE ?= duckdb
+bench: setup $(if $(filter postgres,$(ENGINE)),postgres)
+	CRM_KPI_ENGINE=$(ENGINE) $(BIN)/python -m bench.pipeline $(SIZES)
 
 ## ui: the Dagster UI on the same state directory (http://127.0.0.1:3000)
 ui: setup

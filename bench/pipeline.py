@@ -9,10 +9,16 @@ The last lines are a Markdown table for docs/performance.md (and the summary in 
 
     make bench                    # scale 1, scale 10, the large org and a day's delta on it
     make bench SIZES="1 10"       # only the scales given ("large" names the large org)
+    make bench ENGINE=postgres    # the runs on the Postgres engine (`crm-kpi run --engine postgres`)
+
+On Postgres the server the PG* variables name is used; with none named (no PGHOST), a throwaway
+cluster of Debian's PostgreSQL, the tests' own (tests/support/postgres.py), and its processes'
+memory counts in the peak.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -20,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,8 +77,9 @@ def _tree_rss_mb(root: int) -> float:
     return total * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _run(args: list[str], home: Path) -> tuple[float, float]:
-    """`crm-kpi run ARGS` in its own process: seconds, and the peak memory of its process tree."""
+def _run(args: list[str], home: Path, server_pid: int | None = None) -> tuple[float, float]:
+    """`crm-kpi run ARGS` in its own process: seconds, and the peak memory of its process tree
+    (with the database server's, `server_pid`, when it runs on this machine)."""
     started = time.perf_counter()
     with open(home.parent / f"{home.name}.log", "a") as log:
         process = subprocess.Popen([CLI, "run", "--home", str(home), *args], stdout=log, stderr=log)
@@ -81,7 +89,7 @@ def _run(args: list[str], home: Path) -> tuple[float, float]:
         def sample() -> None:
             nonlocal peak
             while not sampler_done.wait(0.2):
-                peak = max(peak, _tree_rss_mb(process.pid))
+                peak = max(peak, _tree_rss_mb(process.pid) + (_tree_rss_mb(server_pid) if server_pid else 0))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -110,8 +118,8 @@ def _stages(home: Path) -> dict[str, float]:
     return stages
 
 
-def _measure(label: str, org: Path, home: Path, rows: int, args: list[str]) -> Measured:
-    seconds, peak = _run(args, home)
+def _measure(label: str, org: Path, home: Path, rows: int, args: list[str], server_pid: int | None) -> Measured:
+    seconds, peak = _run(args, home, server_pid)
     floor_seconds, _ = floor_kpis(org, _as_of(args))
     stages = _stages(home)
     stages["other"] = max(0.0, seconds - sum(stages.values()))
@@ -142,29 +150,47 @@ def _markdown(results: list[Measured]) -> str:
     return "\n".join([head, *rows])
 
 
-def _bench_size(root: Path, size: str) -> list[Measured]:
+def _bench_size(root: Path, size: str, engine: str, server_pid: int | None) -> list[Measured]:
     scale = LARGE_ORG_SCALE if size == "large" else float(size)
     org = root / f"org_{size}"
     counts = generate_org(org, as_of=AS_OF, seed=1, scale=scale, fmt="parquet")
-    label = "large org (`--large`)" if size == "large" else f"scale {scale:g}"
-    args = ["--source", str(org), "--as-of", AS_OF.isoformat()]
-    results = [_measure(label, org, root / f"home_{size}", sum(counts.values()), args)]
+    label = ("large org (`--large`)" if size == "large" else f"scale {scale:g}") + \
+        ("" if engine == "duckdb" else f", {engine}")
+    args = ["--source", str(org), "--as-of", AS_OF.isoformat(), "--engine", engine]
+    results = [_measure(label, org, root / f"home_{size}", sum(counts.values()), args, server_pid)]
     if size == "large":
         day = AS_OF + dt.timedelta(days=1)
         delta = generate_delta(org, root / "delta", day=day)  # the org folder becomes the next day's
-        args = ["--source", str(root / "delta"), "--merge", "--as-of", day.isoformat()]
+        args = ["--source", str(root / "delta"), "--merge", "--as-of", day.isoformat(), "--engine", engine]
         results.append(_measure(f"large org + a day's delta ({sum(delta.values()):,} rows)", org,
-                                root / f"home_{size}", sum(counts.values()), args))
+                                root / f"home_{size}", sum(counts.values()), args, server_pid))
     return results
 
 
-def main(sizes: list[str]) -> None:
-    print(f"make bench, {dt.date.today()}, {os.cpu_count()} cores; stage seconds in brackets")
-    with tempfile.TemporaryDirectory(prefix="crm_kpi_bench_") as tmp:
-        results = [m for size in sizes for m in _bench_size(Path(tmp), size)]
+@contextlib.contextmanager
+def _server(engine: str) -> Iterator[int | None]:
+    """The pid of the throwaway Postgres cluster started for the runs, or None (DuckDB, or a server
+    the PG* variables name)."""
+    if engine != "postgres" or os.environ.get("PGHOST") or os.environ.get("CRM_KPI_POSTGRES_DSN"):
+        yield None
+        return
+    from tests.support.postgres import start_cluster
+
+    cluster = start_cluster()
+    try:
+        os.environ.update(cluster.environment())  # the runs' processes inherit them
+        yield int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
+    finally:
+        cluster.stop()
+
+
+def main(sizes: list[str], engine: str) -> None:
+    print(f"make bench, {dt.date.today()}, {os.cpu_count()} cores, engine {engine}; stage seconds in brackets")
+    with tempfile.TemporaryDirectory(prefix="crm_kpi_bench_") as tmp, _server(engine) as server_pid:
+        results = [m for size in sizes for m in _bench_size(Path(tmp), size, engine, server_pid)]
     print()
     print(_markdown(results))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["1", "10", "large"])
+    main(sys.argv[1:] or ["1", "10", "large"], os.environ.get("CRM_KPI_ENGINE") or "duckdb")

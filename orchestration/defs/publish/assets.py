@@ -89,7 +89,8 @@ MART_KEYS = {name: dg.AssetKey(["published", name]) for _, name in PUBLISHED}
                 "`$CRM_KPI_HOME/published/crm_kpis.duckdb` (default schema, with a `_publish_log` table) "
                 "and as Parquet files in `$CRM_KPI_HOME/published/parquet/`, swapped in whole. Runs only "
                 "when every upstream blocking check and dbt test passed, so a failed audit leaves the "
-                "last good files untouched."
+                "last good files untouched. On the Postgres engine the server's `published` schema is "
+                "swapped first, and the files are written from it."
             ),
         ),
         *[

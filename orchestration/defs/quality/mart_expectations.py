@@ -2,7 +2,8 @@
 Expectations on the finished table before it is published, with a Data Docs page per run.
 
 All marts are checked in one step: they are built by one dbt step, and a step per mart cost a run
-more in Dagster's bookkeeping than the suites themselves.
+more in Dagster's bookkeeping than the suites themselves. They are checked where they were built:
+in DuckDB (the suite compiled to SQL), or on the Postgres engine's server by GE's SQL engine.
 """
 
 from collections.abc import Iterator
