@@ -49,10 +49,12 @@ final as (
         {{ month_of('created_at') }} as created_month,
         close_date,
         {{ month_of('close_date') }} as close_month,
-        case
-            -- bigint on every engine (Postgres' date difference is an integer)
-            when is_won then cast({{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }} as {{ dbt.type_bigint() }})
-        end as sales_cycle_days
+        -- bigint on every engine (Postgres' date difference is an integer)
+        cast(
+            case
+                when is_won then {{ dbt.datediff('cast(created_at as date)', 'close_date', 'day') }}
+            end as {{ dbt.type_bigint() }}
+        ) as sales_cycle_days
     from converted
 
 )
