@@ -13,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_LOG_PATH := $(CRM_KPI_HOME)/logs/dbt
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup manifest browser postgres run test test-slow bench ui lock clean
+.PHONY: setup manifest browser postgres java run test test-slow bench ui lock clean
 
 ## setup: the virtualenv from requirements.lock (hash-checked) and the dbt manifest
 setup: $(INSTALLED) $(MANIFEST)
@@ -71,16 +71,25 @@ test: setup browser postgres
 	$(BIN)/ruff check orchestration data_quality demo_org tests bench
 	$(BIN)/pytest -n 2 --dist loadfile -m "not slow" --durations=15
 
-## test-slow: the tests that kill or race whole runs (CI runs them after `make test`)
-test-slow: setup
+## java: Debian's Java 17 runtime, which Spark 4 needs, unless a java of 17 or later is on the PATH
+java:
+	@if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	fi
+
+## test-slow: the tests that kill or race whole runs, and the dbt project on Spark (CI runs them
+## after `make test`)
+test-slow: setup java
 	$(BIN)/pytest -n 2 --dist loadfile -m slow --durations=10
 
 ## bench: the pipeline stage by stage beside the floor script (bench/), on scale 1, scale 10 and the
 ## large org with a day's delta (SIZES="1 10" for fewer); docs/performance.md's table comes from it
-## ENGINE=postgres: the same runs on the Postgres engine (a throwaway cluster unless PGHOST names a server)
+## ENGINE=postgres or spark: the same runs on that engine (Postgres: a throwaway cluster unless PGHOST
+## names a server)
 SIZES ?= 1 10 large
 ENGINE ?= duckdb
-bench: setup $(if $(filter postgres,$(ENGINE)),postgres)
+bench: setup $(if $(filter postgres,$(ENGINE)),postgres) $(if $(filter spark,$(ENGINE)),java)
 	CRM_KPI_ENGINE=$(ENGINE) $(BIN)/python -m bench.pipeline $(SIZES)
 
 ## ui: the Dagster UI on the same state directory (http://127.0.0.1:3000)

@@ -10,6 +10,7 @@ The last lines are a Markdown table for docs/performance.md (and the summary in 
     make bench                    # scale 1, scale 10, the large org and a day's delta on it
     make bench SIZES="1 10"       # only the scales given ("large" names the large org)
     make bench ENGINE=postgres    # the runs on the Postgres engine (`crm-kpi run --engine postgres`)
+    make bench ENGINE=spark       # ... on Spark in local mode (its JVMs are the run's children: counted)
 
 On Postgres the server the PG* variables name is used; with none named (no PGHOST), a throwaway
 cluster of Debian's PostgreSQL, the tests' own (tests/support/postgres.py), and its processes'

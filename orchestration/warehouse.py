@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from data_quality.sql import sql_string
+from data_quality.sql import quote_ident, sql_string
 from orchestration.settings import MARTS_DATABASE, MARTS_FILE
 
 # As dagster-duckdb waits for a lock: 0.1 s doubling, ten retries (about 100 s in all).
@@ -199,6 +199,16 @@ def check_at_run_start(path: Path, rebuilds: bool, now: dt.datetime | None = Non
         with open_file(path) as con:
             drop_marts_of_the_old_layout(con)
     return moved
+
+
+def local_table(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> str:
+    """Where the published table `name` of `layer` is on a warehouse connection: the marts
+    database, or a schema of the warehouse (made if missing). An engine that builds the marts
+    elsewhere copies them here, for the checks and the publish."""
+    if layer == MARTS_DATABASE:
+        return f"{MARTS_DATABASE}.main.{quote_ident(name)}"
+    con.execute(f"create schema if not exists {quote_ident(layer)}")
+    return f"{quote_ident(layer)}.{quote_ident(name)}"
 
 
 def drop_marts_of_the_old_layout(con: duckdb.DuckDBPyConnection) -> None:

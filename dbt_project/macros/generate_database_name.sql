@@ -16,3 +16,11 @@
 {% macro duckdb__generate_database_name(custom_database_name, node) -%}
     {{ (custom_database_name or target.database) | trim }}
 {%- endmacro %}
+
+{#- Spark has schemas only (its "databases"): a relation names none. -#}
+{% macro spark__generate_database_name(custom_database_name, node) -%}
+    {%- if custom_database_name not in (none, 'marts') -%}
+        {{ exceptions.raise_compiler_error("only the marts have a database of their own, not " ~ custom_database_name) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}

@@ -25,6 +25,11 @@
     cast(hashtextextended(cast(row({{ columns | join(', ') }}) as text), 0) as numeric)
 {%- endmacro %}
 
+{#- Spark's 64-bit xxHash of the values themselves, as a decimal whose sums cannot overflow. -#}
+{% macro spark__row_fingerprint(columns) -%}
+    cast(xxhash64({{ columns | join(', ') }}) as decimal(38, 0))
+{%- endmacro %}
+
 {#- A predicate on `inputs` (a relation with `key` and `_inputs_fingerprint`): true when the
     incremental model does not hold that key with that fingerprint yet, i.e. the group is new or
     its inputs changed since it was computed. -#}
@@ -35,4 +40,20 @@
         where processed.{{ key }} = {{ inputs }}.{{ key }}
             and processed._inputs_fingerprint = {{ inputs }}._inputs_fingerprint
     )
+{%- endmacro %}
+
+{#- The materialization of the incremental facts. Spark's incremental strategies need a table
+    format that can delete rows (merge: Delta, Iceberg or Hudi, whose jars Spark fetches from
+    Maven) or replace whole partitions (insert_overwrite), and these facts replace single rows: on
+    Spark's plain Parquet tables they are rebuilt whole each run. -#}
+{% macro incremental_materialization() -%}
+    {{ return(adapter.dispatch('incremental_materialization', 'crm_kpi')()) }}
+{%- endmacro %}
+
+{% macro default__incremental_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__incremental_materialization() -%}
+    {{ return('table') }}
 {%- endmacro %}

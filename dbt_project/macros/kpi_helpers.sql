@@ -23,7 +23,9 @@
     cast({{ dbt.date_trunc('month', expression) }} as date)
 {%- endmacro %}
 
-{#- A double-precision float. dbt.type_float is a 4-byte FLOAT on DuckDB, too coarse for money. -#}
+{#- A double-precision float. dbt.type_float is a 4-byte FLOAT on DuckDB, too coarse for money.
+    The contracts and seeds in yml, which cannot call a macro, make the same choice inline (the
+    `&double` anchor of each file): Spark has no `double precision`, Postgres no bare `double`. -#}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double', 'crm_kpi')()) }}
 {%- endmacro %}
@@ -32,8 +34,18 @@
     double precision
 {%- endmacro %}
 
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}
+
 {% macro bigquery__type_double() -%}
     float64
+{%- endmacro %}
+
+{#- `expression` as a double. Divide a double, not a decimal literal such as 86400.0: Spark reads
+    such a literal as a DECIMAL and keeps only a few digits of the quotient. -#}
+{% macro to_double(expression) -%}
+    cast({{ expression }} as {{ type_double() }})
 {%- endmacro %}
 
 {#- The team of `relation`'s owner, with dim_users joined as `owners`: the manager's team

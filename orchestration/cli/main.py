@@ -8,7 +8,7 @@ import gc
 import sys
 from pathlib import Path
 
-from orchestration.engines import ENGINES, resolve_engine
+from orchestration.engines import ENGINES, check_ready, resolve_engine
 from orchestration.settings import dbt_threads, duckdb_settings, parse_as_of, state_paths
 
 EXIT_HELD_BACK = 1  # the run finished but nothing was published
@@ -56,6 +56,9 @@ def _print_summary(summary) -> None:
         print(f"  FAIL  {line}")
     for line in summary.failures:
         print(f"  ERROR {line}")
+    if summary.skipped_steps and not summary.published and not (summary.failures or summary.failed_checks):
+        # nothing failed, yet steps did not run: an asset they need was not reported built
+        print(f"  SKIPPED {', '.join(summary.skipped_steps)}: an asset they need was not materialized in this run")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -67,11 +70,8 @@ def _run(args: argparse.Namespace) -> int:
         duckdb_settings(paths.home)  # a setting DuckDB or dbt refuses, said once before anything runs
         dbt_threads(0)
         args.engine = resolve_engine(args.engine)
-        if args.engine == "postgres":
-            from orchestration.engines.postgres import check_reachable
-
-            check_reachable()
-    except (ValueError, RuntimeError) as exc:  # RuntimeError: the engine's server is out of reach
+        check_ready(args.engine)
+    except (ValueError, RuntimeError) as exc:  # RuntimeError: the engine's server or runtime is out of reach
         print(f"crm-kpi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     published_before = _file_identity(paths.published_db)
@@ -252,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "newest SystemModstamp wins, instead of replacing it")
     run.add_argument("--engine", choices=ENGINES, help="where the dbt models, the mart checks and the publish "
                      "run (default: $CRM_KPI_ENGINE, else duckdb); postgres reads its server from the PG* "
-                     "environment variables or CRM_KPI_POSTGRES_DSN (docs/engines.md)")
+                     "environment variables or CRM_KPI_POSTGRES_DSN; spark builds the models in local "
+                     "Spark (docs/engines.md)")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run is using the state directory, wait up to this long for it "
                      "(default: refuse at once, exit 3)")

@@ -99,8 +99,8 @@ class PipelineConfig(dg.ConfigurableResource):
     engine: str = Field(
         default_factory=_from_environment("engine"),
         description="Where the dbt models, the mart checks and the publish run: 'duckdb' (embedded, in the "
-        "state directory) or 'postgres' (the server the PG* or CRM_KPI_POSTGRES_DSN environment variables "
-        "name; docs/engines.md). Empty: CRM_KPI_ENGINE, else 'duckdb'.",
+        "state directory), 'postgres' (the server the PG* or CRM_KPI_POSTGRES_DSN environment variables "
+        "name) or 'spark' (the models on Spark; docs/engines.md). Empty: CRM_KPI_ENGINE, else 'duckdb'.",
     )
     wait_seconds: float = Field(
         default=3600.0,
@@ -117,6 +117,7 @@ class PipelineConfig(dg.ConfigurableResource):
         the warehouse beside another; and make the source ready in the state directory (unpack,
         extract, generate, map: orchestration/defs/ingest/sources.py)."""
         from orchestration.defs.ingest.sources import SourceError, prepare_source
+        from orchestration.engines import check_ready
         from orchestration.runtime.run_lock import held_here, run_lock
         from orchestration.warehouse import (
             WarehouseDamaged,
@@ -125,11 +126,8 @@ class PipelineConfig(dg.ConfigurableResource):
             merge_needs_warehouse,
         )
 
-        try:
-            if self.run_engine == "postgres":  # a wrong server is said now, not after the load
-                from orchestration.engines.postgres import check_reachable
-
-                check_reachable()
+        try:  # a wrong server is said now, not after the load
+            check_ready(self.run_engine)
         except (ValueError, RuntimeError) as exc:  # an unknown engine, a server out of reach
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         home = self.paths.home

@@ -1,6 +1,7 @@
 """The engines a run's dbt models, mart checks and publish run on. DuckDB, embedded, is the
-default; `postgres` runs them on a PostgreSQL server. One module per engine holds what is specific
-to it outside dbt (dbt's own seam is its dispatch macros).
+default; `postgres` runs them on a PostgreSQL server, `spark` runs the dbt models on Apache Spark.
+One module per engine holds what is specific to it outside dbt (dbt's own seam is its dispatch
+macros).
 
 A run's engine comes from its config (`crm-kpi run --engine`, the launchpad), else from
 `CRM_KPI_ENGINE`, else DuckDB.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 
 DEFAULT_ENGINE = "duckdb"
-ENGINES = (DEFAULT_ENGINE, "postgres")
+ENGINES = (DEFAULT_ENGINE, "postgres", "spark")
 
 
 def resolve_engine(name: str | None = None) -> str:
@@ -21,3 +22,16 @@ def resolve_engine(name: str | None = None) -> str:
         origin = "engine" if name else "CRM_KPI_ENGINE"
         raise ValueError(f"{origin} {chosen!r} is not an engine of this pipeline: choose one of {', '.join(ENGINES)}")
     return chosen
+
+
+def check_ready(engine: str) -> None:
+    """Before a run starts: the engine's server can be reached, or its runtime can start.
+    RuntimeError, one line, when it cannot."""
+    if engine == "postgres":
+        from orchestration.engines.postgres import check_reachable
+
+        check_reachable()
+    elif engine == "spark":
+        from orchestration.engines.spark import check_ready as spark_ready
+
+        spark_ready()

@@ -1,5 +1,6 @@
 """What `crm-kpi run` says when dbt fails: the models it could not build, with dbt's message, and
-dbt tests that could not run told apart from tests that found bad rows."""
+dbt tests that could not run told apart from tests that found bad rows; and, when a run is held
+back with nothing failed, the steps that never ran."""
 
 from __future__ import annotations
 
@@ -39,3 +40,17 @@ def test_a_dbt_test_that_errored_or_was_skipped_is_not_reported_as_zero_failing_
     assert _check_description(_evaluation("fail", 12)) == "dbt test failed on 12 row(s)"
     assert "could not run" in _check_description(_evaluation("error", 0))
     assert "did not run" in _check_description(_evaluation("skipped", 0))
+
+
+def test_a_run_held_back_by_steps_that_never_ran_names_them(capsys):
+    from orchestration.cli.main import _print_summary
+    from orchestration.cli.runner import RunSummary
+
+    summary = RunSummary(run_id="r", published=False)
+    summary.passed_checks, summary.skipped_steps = 198, ["mart_expectations", "published_marts"]
+    _print_summary(summary)
+    assert "  SKIPPED mart_expectations, published_marts: an asset they need was not materialized in this run" \
+        in capsys.readouterr().out
+    summary.failures = ["crm_kpi_dbt_models: dbt failed"]  # a failure says why already
+    _print_summary(summary)
+    assert "SKIPPED" not in capsys.readouterr().out

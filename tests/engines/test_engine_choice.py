@@ -20,7 +20,7 @@ def test_the_engine_is_duckdb_unless_the_run_or_the_environment_names_another(mo
 
 def test_an_unknown_engine_is_refused_naming_where_it_came_from_and_the_choices(monkeypatch):
     monkeypatch.setenv("CRM_KPI_ENGINE", "oracle")
-    with pytest.raises(ValueError, match=r"CRM_KPI_ENGINE 'oracle' is not an engine .*: choose one of duckdb, postgres"):
+    with pytest.raises(ValueError, match=r"CRM_KPI_ENGINE 'oracle' is not an engine .*: choose one of duckdb, postgres, spark"):
         resolve_engine(None)
     with pytest.raises(ValueError, match=r"^engine 'mysql'"):
         resolve_engine("mysql")
@@ -66,3 +66,15 @@ def test_an_engine_named_in_the_environment_that_does_not_exist_exits_2(monkeypa
     monkeypatch.setenv("CRM_KPI_ENGINE", "oracle")
     assert main(["run", "--home", str(tmp_path / "home"), "--as-of", "2026-11-20"]) == EXIT_BAD_INPUT
     assert "crm-kpi: CRM_KPI_ENGINE 'oracle' is not an engine" in capsys.readouterr().err
+
+
+def test_a_spark_run_without_java_17_exits_2_saying_how_to_install_it(monkeypatch, tmp_path, capsys):
+    (tmp_path / "bin").mkdir()
+    java = tmp_path / "bin" / "java"  # Java 11 prints its version on stderr, as every java does
+    java.write_text('#!/bin/sh\necho \'openjdk version "11.0.22" 2024-01-16\' >&2\n')
+    java.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    assert main(["run", "--engine", "spark", "--home", str(tmp_path / "home"), "--as-of", "2026-11-20"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert 'Spark needs Java 17 or later (openjdk version "11.0.22" 2024-01-16): `make java`' in err, err
+    assert not (tmp_path / "home" / "demo_export").exists()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import math
 import shutil
 from decimal import Decimal
 
@@ -37,12 +36,10 @@ from orchestration.engines.postgres import (
 from orchestration.kpi_catalog import load_catalog
 from tests.support.dbt_runs import assert_every_unit_test_passed, run_dbt
 from tests.support.demo import PIPELINE_AS_OF
+from tests.support.mart_equality import RUN_SPECIFIC, assert_same_mart
 from tests.support.postgres import rows, start_cluster
 
 pytestmark = pytest.mark.e2e
-# a hash of each row's inputs, by each engine's own function; when each run loaded the row
-RUN_SPECIFIC = {"_inputs_fingerprint", "loaded_at"}
-MONEY_WORDS = ("amount", "revenue", "clv", "cost")
 
 
 @pytest.fixture(scope="module")
@@ -89,30 +86,6 @@ def _postgres_frame(pg, sql: str) -> pd.DataFrame:
         return pd.DataFrame(cursor.fetchall(), columns=[column.name for column in cursor.description])
 
 
-def _money(column: str, units: dict[str, str]) -> bool:
-    """A KPI in the catalog's currency unit, or a mart's amount column (amount, amount_corporate, ...)."""
-    return units[column] == "currency" if column in units else any(word in column for word in MONEY_WORDS)
-
-
-def _assert_same_mart(name: str, duck: pd.DataFrame, pg: pd.DataFrame, units: dict[str, str]) -> None:
-    columns = [column for column in duck.columns if column not in RUN_SPECIFIC]
-    assert [c for c in pg.columns if c not in RUN_SPECIFIC] == columns, name
-    assert len(pg) == len(duck), name
-    keys = [c for c in columns if not pd.api.types.is_float_dtype(duck[c])]
-    duck = duck[columns].sort_values(keys, na_position="first").reset_index(drop=True)
-    pg = pg[columns].astype({c: duck[c].dtype for c in keys if duck[c].dtype != object}, errors="ignore")
-    pg = pg.sort_values(keys, na_position="first").reset_index(drop=True)
-    for column in columns:
-        if column in keys:
-            assert [None if pd.isna(v) else str(v) for v in pg[column]] == \
-                   [None if pd.isna(v) else str(v) for v in duck[column]], f"{name}.{column}"
-            continue
-        tolerance = 0.005 if _money(column, units) else 1e-9
-        for left, right in zip(duck[column], pd.to_numeric(pg[column]).astype(float)):
-            assert (pd.isna(left) and pd.isna(right)) or math.isclose(left, right, rel_tol=0, abs_tol=tolerance), \
-                f"{name}.{column}: DuckDB {left} vs Postgres {right}"
-
-
 def test_duckdb_types_map_to_postgres_types_that_hold_the_same_values():
     assert postgres_type("DECIMAL(18,2)") == "numeric(18, 2)"
     assert postgres_type("DOUBLE") == "double precision" and postgres_type("TIMESTAMP") == "timestamp"
@@ -131,15 +104,15 @@ def test_postgres_types_map_back_to_duckdb_types_that_hold_the_same_values():
 def test_two_marts_are_the_same_only_to_the_cent_in_money_and_to_1e_9_elsewhere():
     units = {"bookings_amount": "currency", "win_rate": "ratio"}
     duck = pd.DataFrame({"owner_id": ["005A", "005B"], "bookings_amount": [100.0, 0.0], "win_rate": [0.5, None]})
-    _assert_same_mart("m", duck, duck.iloc[::-1].assign(bookings_amount=[0.004, 100.004]), units)  # row order is free
+    assert_same_mart("m", duck, duck.iloc[::-1].assign(bookings_amount=[0.004, 100.004]), units)  # row order is free
     with pytest.raises(AssertionError, match="m.bookings_amount"):
-        _assert_same_mart("m", duck, duck.assign(bookings_amount=[100.01, 0.0]), units)
+        assert_same_mart("m", duck, duck.assign(bookings_amount=[100.01, 0.0]), units)
     with pytest.raises(AssertionError, match="m.win_rate"):
-        _assert_same_mart("m", duck, duck.assign(win_rate=[0.5 + 1e-8, None]), units)
+        assert_same_mart("m", duck, duck.assign(win_rate=[0.5 + 1e-8, None]), units)
     with pytest.raises(AssertionError, match="m.win_rate"):
-        _assert_same_mart("m", duck, duck.assign(win_rate=[0.5, 0.0]), units)  # NULL is not 0
+        assert_same_mart("m", duck, duck.assign(win_rate=[0.5, 0.0]), units)  # NULL is not 0
     with pytest.raises(AssertionError, match="m.owner_id"):
-        _assert_same_mart("m", duck, duck.assign(owner_id=["005A", "005C"]), units)
+        assert_same_mart("m", duck, duck.assign(owner_id=["005A", "005C"]), units)
 
 
 def test_values_that_break_a_naive_csv_copy_arrive_in_postgres_unchanged(postgres):
@@ -199,7 +172,7 @@ def test_every_dbt_unit_test_passes_on_postgres(postgres_run, tmp_path):
     run = run_dbt(["test", "--target", "postgres", "--vars", postgres_run["variables"], "--select", "test_type:unit"],
                   target, {})
     assert run.returncode == 0, run.stdout[-5000:]
-    assert_every_unit_test_passed(target, run.stdout)
+    assert_every_unit_test_passed(target, run.stdout, "postgres")
 
 
 def _published_marts(duck) -> list[str]:
@@ -217,7 +190,7 @@ def test_postgres_publishes_the_same_kpis_as_duckdb(postgres_run, duckdb_run):
         pg = connect()
         try:
             for name in marts:
-                _assert_same_mart(name, duck.execute(f'select * from main."{name}"').df(),
+                assert_same_mart(name, duck.execute(f'select * from main."{name}"').df(),
                                   _postgres_frame(pg, f'select * from published."{name}"'), units)
             published_by = rows(pg, "select run_id, as_of from published._publish_log")
         finally:
@@ -237,7 +210,7 @@ def test_the_parquet_copy_written_from_postgres_has_duckdbs_columns_types_and_va
         written = con.execute(f"describe select * from '{pg_parquet / path.name}'").fetchall()
         assert [(c[0], c[1]) for c in written if c[0] not in RUN_SPECIFIC] == \
                [(c[0], c[1]) for c in expected if c[0] not in RUN_SPECIFIC], path.name
-        _assert_same_mart(path.stem, con.execute(f"select * from '{path}'").df(),
+        assert_same_mart(path.stem, con.execute(f"select * from '{path}'").df(),
                           con.execute(f"select * from '{pg_parquet / path.name}'").df(), units)
 
 

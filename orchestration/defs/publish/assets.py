@@ -11,14 +11,11 @@ from orchestration.defs.publish.describe import describe_published
 from orchestration.defs.publish.keys import PUBLISHED_KEY
 from orchestration.defs.publish.swap import PublishEntry, publish_tables
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
-from orchestration.defs.transform.dbt import dbt_project
-from orchestration.defs.transform.manifest import layer, load_manifest, published_relations
+from orchestration.defs.transform.dbt import PUBLISHED, dbt_project
+from orchestration.defs.transform.manifest import layer, load_manifest
 from orchestration.engines import postgres
 from orchestration.salesforce.objects import OBJECTS
-from orchestration.settings import MARTS_DATABASE
-
-# Every mart model and the KPI catalog, as (layer, table) pairs: `marts`, or the seed's schema.
-PUBLISHED = published_relations(dbt_project.manifest_path)
+from orchestration.warehouse import local_table
 
 
 def _check_summary(context: dg.AssetExecutionContext) -> dict[str, int]:
@@ -49,14 +46,6 @@ def _source_row_counts(warehouse: WarehouseResource) -> dict[str, int]:
             name: con.execute(f"select count(*) from raw.{quote_ident(name)}").fetchall()[0][0]
             for (name,) in tables if name in objects
         }
-
-
-def _local_table(con, layer_name: str, name: str) -> str:
-    """Where `publish_tables` finds a published table: the marts database, or a warehouse schema."""
-    if layer_name == MARTS_DATABASE:
-        return f"{MARTS_DATABASE}.main.{quote_ident(name)}"
-    con.execute(f"create schema if not exists {quote_ident(layer_name)}")
-    return f"{quote_ident(layer_name)}.{quote_ident(name)}"
 
 
 FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=26), warn_window=dt.timedelta(hours=24))
@@ -115,7 +104,7 @@ def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig,
         # BI tools on the server read its `published` schema; the DuckDB file and Parquet copy
         # below are made from what was published there
         with warehouse.get_connection() as con:
-            postgres.publish_and_mirror({relation: _local_table(con, *relation) for relation in PUBLISHED}, entry, con)
+            postgres.publish_and_mirror({relation: local_table(con, *relation) for relation in PUBLISHED}, entry, con)
     warehouse.release()  # the publish opens and copies the files itself
     counts = publish_tables(paths.warehouse, paths.published_db, PUBLISHED, context.run.run_id, entry)
     # This run's loads become the baseline the next run's volume and schema checks compare with.

@@ -17,10 +17,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
-from orchestration.defs.transform.manifest import layer, load_manifest, selectors_for
-from orchestration.engines import postgres
+from orchestration.defs.transform.manifest import layer, load_manifest, published_relations, selectors_for
+from orchestration.engines import postgres, spark
 from orchestration.runtime.dbt_child import PARENT_ENV, stop
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
+from orchestration.warehouse import local_table
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -31,6 +32,8 @@ if not dbt_project.manifest_path.exists():
 _manifest = load_manifest(dbt_project.manifest_path)
 MART_SUITE_TESTS = frozenset(dbt_tests_in_mart_suites(_manifest))
 MART_SUITE_SELECTORS = selectors_for(_manifest, MART_SUITE_TESTS)
+# Every mart model and the KPI catalog, as (layer, table) pairs: `marts`, or the seed's schema.
+PUBLISHED = published_relations(dbt_project.manifest_path)
 
 
 def write_run_context(con, as_of: dt.date, not_exported: list[str]) -> None:
@@ -104,6 +107,12 @@ def crm_kpi_dbt_models(
                 loaded = postgres.load_run_inputs(con, pg)
             context.log.info(f"Copied into PostgreSQL: {sum(loaded.values()):,} rows of {len(loaded)} tables.")
     warehouse.release()  # dbt opens the files next: one writer at a time
+    if pipeline.run_engine == "spark":  # in a process of its own, which reads the released warehouse
+        try:
+            loaded = spark.run_in_child("load", paths.warehouse, paths.home)
+        except RuntimeError as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from None
+        context.log.info(f"Loaded into Spark: {sum(loaded.values()):,} rows of {len(loaded)} tables.")
     # dbt unit tests check the SQL, not the data: `make test` runs them, production runs skip them.
     args = ["build", "--exclude-resource-type", "unit_test", "--threads", dbt_threads(raw_rows)]
     # Left out of full and subset runs alike: dbt would bring them back with their models.
@@ -124,3 +133,7 @@ def crm_kpi_dbt_models(
         yield from invocation.stream()
     finally:
         stop(invocation.process)
+    if pipeline.run_engine == "spark":
+        # The checks and the publish read the marts Spark built, from its Parquet files
+        with warehouse.get_connection() as con:
+            spark.mirror_tables(con, paths.home, {relation: local_table(con, *relation) for relation in PUBLISHED})

@@ -7,7 +7,7 @@
     a run after a full export is a full refresh. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='activity_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',

@@ -10,7 +10,7 @@
     full export is a full refresh. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='lead_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -135,8 +135,8 @@ final as (
         {{ month_of('live_leads.created_at') }} as created_month,
         touches.touches,
         touches.first_activity_at,
-        {{ dbt.datediff('live_leads.created_at', 'touches.first_activity_at', 'millisecond') }}
-        / 3600000.0 as response_hours,
+        {{ to_double(dbt.datediff('live_leads.created_at', 'touches.first_activity_at', 'millisecond')) }}
+        / 3600000 as response_hours,
         touches.touches >= 1 as is_contacted,
         touches.touches >= 2 as is_followed_up,
         live_leads.is_converted,

@@ -9,7 +9,7 @@
     post-hook. A run after a full export is a full refresh. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='opportunity_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
@@ -52,7 +52,7 @@ opportunities_to_process as (
         from {{ this }}
         where is_current_stage and not coalesce(is_closed, false)
             and days_in_stage
-                <> {{ dbt.datediff('entered_at', as_of_cutoff(), 'second') }} / 86400.0
+                <> {{ to_double(dbt.datediff('entered_at', as_of_cutoff(), 'second')) }} / 86400
     )
     {% endif %}
 
@@ -94,8 +94,11 @@ visits as (
             as next_stage_sort_order,
         lead(is_closed and not is_won) over (partition by opportunity_id order by valid_from, opportunity_history_id)
             as next_stage_is_lost,
-        row_number() over (partition by opportunity_id order by valid_from, opportunity_history_id)
-            as visit_number
+        -- bigint on every engine (Spark's row_number is an int)
+        cast(
+            row_number() over (partition by opportunity_id order by valid_from, opportunity_history_id)
+            as {{ dbt.type_bigint() }}
+        ) as visit_number
     from flagged
     where previous_row_stage is null or previous_row_stage <> stage_name
 
@@ -123,8 +126,7 @@ final as (
             when exited_at is null and coalesce(is_closed, false) then null
             {%- set left_at = 'coalesce(exited_at, ' ~ as_of_cutoff() ~ ')' %}
             else
-                {{ dbt.datediff('entered_at', left_at, 'second') }}
-                / 86400.0
+                {{ to_double(dbt.datediff('entered_at', left_at, 'second')) }} / 86400
         end as days_in_stage,
         previous_stage_name,
         next_stage_name,

@@ -1,0 +1,146 @@
+"""Apache Spark: the pipeline's Spark session, and loading the run's inputs into it.
+
+dbt runs Spark inside its own process (dbt-spark's `session` method, profiles.yml `spark`). Both it
+and the pipeline keep Spark's tables and catalog in the state directory: the tables as Parquet
+under `spark/`, the catalog in an embedded Derby metastore, `spark/metastore_db/`, which one
+process (one JVM) opens at a time. So the pipeline's Spark work runs in a child process of its own
+(`python -m orchestration.engines.spark`), which ends, letting go of the metastore, before dbt
+starts: as dbt's process does before the next step.
+
+Spark runs in local mode on every core unless `CRM_KPI_SPARK_MASTER` names a cluster's master.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from data_quality.sql import quote_ident, sql_string
+
+RUN_INPUT_SCHEMAS = ("validated", "quarantine")
+
+
+def settings(home: Path) -> dict[str, str]:
+    """The session's settings: those profiles.yml's `spark` target gives dbt's session."""
+    spark = home / "spark"
+    return {
+        "spark.master": os.environ.get("CRM_KPI_SPARK_MASTER") or "local[*]",
+        "spark.sql.warehouse.dir": str(spark / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={spark / 'metastore_db'};create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={spark / 'derby.log'}",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.adaptive.enabled": "false",
+        "spark.sql.shuffle.partitions": os.environ.get("CRM_KPI_SPARK_SHUFFLE_PARTITIONS") or "4",
+    }
+
+
+def session(home: Path):
+    """A Spark session on the state directory's tables; the caller stops it."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("crm-kpi").enableHiveSupport()
+    for key, value in settings(home).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def _tables(duck: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    return [name for (name,) in duck.execute(
+        "select table_name from duckdb_tables() where schema_name = $schema and database_name = current_database() "
+        "union all select view_name from duckdb_views() where schema_name = $schema "
+        "and database_name = current_database() order by 1", {"schema": schema}).fetchall()]
+
+
+def load_run_inputs(warehouse: Path, home: Path) -> dict[str, int]:
+    """Load into Spark what the run's dbt reads there: the validated tables, the quarantined rows
+    beside them, and the run's context (`audit.dbt_run_context`: macros/run_context.sql). DuckDB
+    writes each as Parquet under `spark/inputs/`, and Spark names it as a table over those files.
+    Returns the rows of each, as Spark counts them."""
+    inputs = home / "spark" / "inputs"
+    shutil.rmtree(inputs, ignore_errors=True)
+    wanted = {"audit": ["dbt_run_context"]}
+    with duckdb.connect(str(warehouse), read_only=True) as duck:
+        for schema in RUN_INPUT_SCHEMAS:
+            wanted[schema] = _tables(duck, schema)
+        for schema, tables in wanted.items():
+            for table in tables:
+                folder = inputs / schema / table
+                folder.mkdir(parents=True)
+                duck.execute(f"copy {quote_ident(schema)}.{quote_ident(table)} to "
+                             f"{sql_string(str(folder / 'data.parquet'))} (format parquet)")
+    spark = session(home)
+    counts = {}
+    try:
+        for schema, tables in wanted.items():
+            spark.sql(f"create database if not exists `{schema}`")
+            for table in tables:
+                name = f"`{schema}`.`{table}`"
+                spark.sql(f"drop table if exists {name}")
+                spark.sql(f"create table {name} using parquet location {sql_string(str(inputs / schema / table))}")
+                counts[f"{schema}.{table}"] = spark.table(name).count()
+    finally:
+        spark.stop()
+    return counts
+
+
+def table_folder(home: Path, schema: str, table: str) -> Path:
+    """Where Spark keeps the Parquet files of a table it manages (`schema.table`)."""
+    return Path(settings(home)["spark.sql.warehouse.dir"]) / f"{schema}.db" / table
+
+
+def mirror_tables(duck: duckdb.DuckDBPyConnection, home: Path, mirror: dict[tuple[str, str], str]) -> dict[str, int]:
+    """Replace each DuckDB table that `mirror` names by the Spark table of its (schema, table) key,
+    read from the Parquet files Spark wrote: the marts Spark built become the local marts database
+    the checks read and the publish copies. Returns the rows of each."""
+    counts = {}
+    for (schema, table), target in mirror.items():
+        files = sql_string(str(table_folder(home, schema, table) / "*.parquet"))
+        duck.execute(f"create or replace table {target} as select * from read_parquet({files})")
+        counts[target] = duck.execute(f"select count(*) from {target}").fetchall()[0][0]
+    return counts
+
+
+def check_ready() -> None:
+    """Spark can start: Java 17 or later is on the PATH (`make java` installs it)."""
+    try:
+        shown = subprocess.run(["java", "-version"], capture_output=True, text=True, timeout=60).stderr
+    except FileNotFoundError:
+        shown = ""
+    version = re.search(r'version "(\d+)', shown)
+    if not version or int(version[1]) < 17:
+        found = shown.splitlines()[0] if shown else "no java on the PATH"
+        raise RuntimeError(f"Spark needs Java 17 or later ({found}): `make java` installs Debian's "
+                           "openjdk-17-jre-headless")
+
+
+def run_in_child(command: str, warehouse: Path, home: Path) -> dict:
+    """`command` of this module in a process of its own (see the module's docstring); its JSON result."""
+    done = subprocess.run([sys.executable, "-m", "orchestration.engines.spark", command, "--warehouse",
+                           str(warehouse), "--home", str(home)], capture_output=True, text=True)
+    if done.returncode != 0:  # the child's last line is its Python exception, after Spark's log
+        said = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit code {done.returncode}"
+        raise RuntimeError(f"Spark could not {command} the run's inputs: {said}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.engines.spark")
+    parser.add_argument("command", choices=["load"])
+    parser.add_argument("--warehouse", type=Path, required=True)
+    parser.add_argument("--home", type=Path, required=True)
+    args = parser.parse_args(argv)
+    print(json.dumps(load_run_inputs(args.warehouse, args.home)))
+
+
+if __name__ == "__main__":
+    main()
