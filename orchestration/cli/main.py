@@ -8,7 +8,7 @@ import gc
 import sys
 from pathlib import Path
 
-from orchestration.engines import ENGINES, check_ready, resolve_engine
+from orchestration.engines import ENGINES, SERVER_PUBLISHED, check_ready, resolve_engine
 from orchestration.settings import dbt_threads, duckdb_settings, parse_as_of, state_paths
 
 EXIT_HELD_BACK = 1  # the run finished but nothing was published
@@ -169,11 +169,16 @@ def _run_locked(args: argparse.Namespace, paths, as_of: dt.date) -> int:
         if full is not None:
             print(f"crm-kpi: {full.message(_file_identity(paths.published_db) == published_before)}",
                   file=sys.stderr)
+            for line in summary.failures:  # a server engine's publish stands even so: said, too
+                if SERVER_PUBLISHED in line:
+                    print(f"crm-kpi: {line.split(': ', 1)[-1]}", file=sys.stderr)
             return EXIT_DISK_FULL
     _print_summary(summary)
     if not summary.published:
+        on_server = any(SERVER_PUBLISHED in line for line in summary.failures)
         print(
-            f"Held back: nothing was published (run {summary.run_id}). The last good marts are "
+            f"Held back: {'only the server was published' if on_server else 'nothing was published'} "
+            f"(run {summary.run_id}). The last good marts are "
             f"unchanged in {paths.published_db}. Details: {summary.log_file}, or "
             f"`CRM_KPI_HOME={paths.home} make ui` (run {summary.run_id}).",
             file=sys.stderr,

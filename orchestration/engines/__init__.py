@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 
 DEFAULT_ENGINE = "duckdb"
+# How a run's publish failure begins when a server engine's own publish went through before it
+SERVER_PUBLISHED = "Published on the server"
 ENGINES = (DEFAULT_ENGINE, "postgres", "spark")
 
 

@@ -1,49 +1,17 @@
-"""PostgreSQL: connecting through the standard libpq variables, loading tables into it, and
-publishing the audited marts as one schema swapped in whole.
-
-The connection comes from `PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD` (or `~/.pgpass`) and
-`PGDATABASE`, as every Postgres tool reads them, or from one DSN in `CRM_KPI_POSTGRES_DSN`: no
-setting or secret in a file of ours. Tables are loaded with COPY, the bulk path Postgres has for
-it, streamed from DuckDB in CSV: DuckDB reads and types the export files, Postgres stores them.
-The published tables come back the same way, for the engine-neutral DuckDB file and Parquet copy.
+"""PostgreSQL: reaching the server. The connection comes from `PGHOST`, `PGPORT`, `PGUSER`,
+`PGPASSWORD` (or `~/.pgpass`) and `PGDATABASE`, as every Postgres tool reads them, or from one DSN
+in `CRM_KPI_POSTGRES_DSN`: no setting or secret in a file of ours. What the pipeline loads into the
+server and publishes there is postgres_tables.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import re
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, MutableMapping
 
-import duckdb
 import psycopg2
 
-from data_quality.sql import quote_ident, sql_string
-from orchestration.defs.publish.swap import PUBLISH_LOG, PublishEntry
-
-# DuckDB column types and the Postgres type that holds the same values. DECIMAL keeps its
-# precision and scale; a type not listed here is refused, naming it, rather than guessed.
-_TYPES = {
-    "VARCHAR": "text",
-    "BOOLEAN": "boolean",
-    "TINYINT": "smallint",
-    "SMALLINT": "smallint",
-    "INTEGER": "integer",
-    "BIGINT": "bigint",
-    "HUGEINT": "numeric(38, 0)",
-    "FLOAT": "real",
-    "DOUBLE": "double precision",
-    "DATE": "date",
-    "TIMESTAMP": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamptz",
-    "TIME": "time",
-    "INTERVAL": "interval",
-}
-
-
-PUBLISHED_SCHEMA = "published"
 # SQLAlchemy's URL for the same server: empty, so psycopg2 takes every part from the libpq variables
 SQLALCHEMY_URL = "postgresql+psycopg2://"
 
@@ -51,20 +19,33 @@ SQLALCHEMY_URL = "postgresql+psycopg2://"
 DSN_VARIABLE = "CRM_KPI_POSTGRES_DSN"
 # A DSN's parts and the libpq variable of each (what dbt's profile and psycopg2 both read)
 _LIBPQ_VARIABLES = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
-                    "dbname": "PGDATABASE", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT"}
+                    "dbname": "PGDATABASE", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT",
+                    "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "connect_timeout": "PGCONNECT_TIMEOUT",
+                    "options": "PGOPTIONS", "application_name": "PGAPPNAME",
+                    "target_session_attrs": "PGTARGETSESSIONATTRS"}
+# profiles.yml's defaults, given to libpq too: unset, libpq would pick a socket, the login's name
+# and a database of that name, and dbt would build in another database than the pipeline reads
+PROFILE_DEFAULTS = {"PGHOST": "localhost", "PGPORT": "5432", "PGUSER": "postgres", "PGDATABASE": "crm_kpi",
+                    "PGCONNECT_TIMEOUT": "10"}
 
 
 class ServerUnreachable(RuntimeError):
     """The server the environment names cannot be reached; `str()` says which, without secrets."""
 
 
-def apply_dsn(environ: os._Environ | dict = os.environ) -> None:
+def apply_dsn(environ: MutableMapping[str, str] = os.environ) -> None:
     """Spread the DSN in `CRM_KPI_POSTGRES_DSN` (`postgresql://user@host:5432/db` or `host=... dbname=...`),
-    when set, over the libpq variables, so that dbt's profile and every connection read one server.
-    A part the DSN leaves out keeps its variable's value."""
+    when set, over the libpq variables, then give the variables still unset profiles.yml's
+    defaults: dbt's profile and every connection then read one server. A part the DSN leaves out
+    keeps its variable's value."""
     dsn = environ.get(DSN_VARIABLE)
-    if not dsn:
-        return
+    if dsn:
+        _spread(dsn, environ)
+    for variable, value in PROFILE_DEFAULTS.items():
+        environ.setdefault(variable, value)
+
+
+def _spread(dsn: str, environ: MutableMapping[str, str]) -> None:
     try:
         parts = psycopg2.extensions.parse_dsn(dsn)
     except psycopg2.ProgrammingError:
@@ -85,7 +66,8 @@ def readers() -> list[str]:
 
 
 def connect() -> psycopg2.extensions.connection:
-    """A connection to the server the libpq environment variables name."""
+    """A connection to the server the libpq environment variables (or the DSN) name."""
+    apply_dsn()
     return psycopg2.connect("")
 
 
@@ -96,141 +78,10 @@ def check_reachable() -> None:
     try:
         connect().close()
     except psycopg2.OperationalError as exc:
-        where = (f"{os.environ.get('PGUSER', '(PGUSER unset)')}@{os.environ.get('PGHOST', 'localhost')}:"
-                 f"{os.environ.get('PGPORT', '5432')}/{os.environ.get('PGDATABASE', '(PGDATABASE unset)')}")
+        where = (f"{os.environ['PGUSER']}@{os.environ['PGHOST']}:{os.environ['PGPORT']}/{os.environ['PGDATABASE']}")
         reason = " ".join(str(exc).split())
         raise ServerUnreachable(f"PostgreSQL at {where} cannot be reached ({reason}); set the PG* "
                                 f"variables or {DSN_VARIABLE} (docs/engines.md)") from None
-
-
-def postgres_type(duckdb_type: str) -> str:
-    """The Postgres column type for a DuckDB one (`DECIMAL(18,2)` -> `numeric(18, 2)`)."""
-    decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", duckdb_type)
-    if decimal:
-        return f"numeric({decimal[1]}, {decimal[2]})"
-    if duckdb_type not in _TYPES:
-        raise ValueError(f"no Postgres type for DuckDB's {duckdb_type}")
-    return _TYPES[duckdb_type]
-
-
-def copy_tables(duck: duckdb.DuckDBPyConnection, schema: str, tables: Iterable[str],
-                pg: psycopg2.extensions.connection) -> dict[str, int]:
-    """Replace each of `tables` (in schema `schema` of the DuckDB connection) by a table of the same
-    name, columns and values in the same schema of Postgres, in one transaction. Returns the rows of each."""
-    counts = {}
-    with pg, pg.cursor() as cursor:
-        cursor.execute(f"create schema if not exists {quote_ident(schema)}")
-        for table in tables:
-            source = f"{quote_ident(schema)}.{quote_ident(table)}"
-            columns = duck.execute(f"describe {source}").fetchall()
-            definition = ", ".join(f"{quote_ident(name)} {postgres_type(kind)}" for name, kind, *_ in columns)
-            # no cascade: a view someone built on the table stops the load, rather than vanishing
-            cursor.execute(f"drop table if exists {source}")
-            cursor.execute(f"create table {source} ({definition})")
-            with tempfile.NamedTemporaryFile(suffix=".csv") as csv:
-                # DuckDB writes NULL unquoted and an empty string quoted: COPY's CSV reads them back apart
-                duck.execute(f"copy {source} to '{csv.name}' (format csv, header false)")
-                with open(csv.name, "rb") as handle:  # bytes: a CRLF inside a value stays one
-                    cursor.copy_expert(f"copy {source} from stdin with (format csv)", handle)
-            counts[table] = cursor.rowcount
-    return counts
-
-
-def publish_schema(pg: psycopg2.extensions.connection, tables: Sequence[tuple[str, str]],
-                   entry: PublishEntry, *, readers: Sequence[str] = (), schema: str = PUBLISHED_SCHEMA,
-                   lock_timeout_seconds: float = 60) -> dict[str, int]:
-    """Publish `tables` ((schema, table) pairs of this database) as the schema `schema`, with
-    `_publish_log` (the previous publishes' rows plus this one's), swapped in whole in one
-    transaction: a query sees the last publish or this one, never a mix, and a publish that fails
-    leaves the last one as it was. The roles in `readers` (the BI tools' logins) may read it.
-
-    A reader's open transaction holds the swap; after `lock_timeout_seconds` the publish gives up
-    (raises, the last one stays) rather than make every new query wait behind it. Views someone
-    built on the published tables go with them (build them on `marts`). Returns the row count of
-    each table."""
-    if pg.autocommit:
-        raise ValueError("publish_schema needs a transaction: the connection is in autocommit mode")
-    published, new = quote_ident(schema), quote_ident(f"{schema}__new")
-    counts = {}
-    with pg, pg.cursor() as cursor:
-        cursor.execute("select set_config('lock_timeout', %s, true)", (f"{int(lock_timeout_seconds * 1000)}ms",))
-        cursor.execute(f"create schema {new}")
-        for source_schema, table in tables:
-            cursor.execute(f"create table {new}.{quote_ident(table)} as "
-                           f"select * from {quote_ident(source_schema)}.{quote_ident(table)}")
-            counts[table] = cursor.rowcount
-        cursor.execute(f"create table {new}.{PUBLISH_LOG} (published_at timestamp, as_of date, "
-                       "run_id text, source_row_counts jsonb, check_summary jsonb)")
-        cursor.execute("select 1 from information_schema.tables where table_schema = %s and table_name = %s",
-                       (schema, PUBLISH_LOG))
-        if cursor.fetchone():
-            cursor.execute(f"insert into {new}.{PUBLISH_LOG} select * from {published}.{PUBLISH_LOG}")
-        cursor.execute(f"insert into {new}.{PUBLISH_LOG} values (%s, %s, %s, %s, %s)",
-                       (entry.published_at.replace("Z", ""), entry.as_of, entry.run_id,
-                        json.dumps(entry.source_row_counts, sort_keys=True),
-                        json.dumps(entry.check_summary, sort_keys=True)))
-        for role in readers:  # the grants go with the old schema: given again, in the same transaction
-            cursor.execute(f"grant usage on schema {new} to {quote_ident(role)}")
-            cursor.execute(f"grant select on all tables in schema {new} to {quote_ident(role)}")
-        cursor.execute(f"drop schema if exists {published} cascade")
-        cursor.execute(f"alter schema {new} rename to {published}")
-    return counts
-
-
-# Postgres column types (information_schema's data_type) and the DuckDB type that holds the same
-# values. An unconstrained numeric (a sum or average Postgres computed) has no DuckDB DECIMAL that
-# holds every value: it comes back as DOUBLE, as DuckDB computes those columns itself.
-_DUCKDB_TYPES = {
-    "text": "VARCHAR", "character varying": "VARCHAR", "character": "VARCHAR",
-    "boolean": "BOOLEAN", "smallint": "SMALLINT", "integer": "INTEGER", "bigint": "BIGINT",
-    "real": "FLOAT", "double precision": "DOUBLE", "date": "DATE",
-    "timestamp without time zone": "TIMESTAMP", "timestamp with time zone": "TIMESTAMPTZ",
-    "time without time zone": "TIME", "interval": "INTERVAL", "json": "JSON", "jsonb": "JSON",
-}
-
-
-def duckdb_type(data_type: str, precision: int | None, scale: int | None) -> str:
-    """The DuckDB column type for a Postgres one (`numeric(18, 2)` -> `DECIMAL(18,2)`)."""
-    if data_type == "numeric":
-        return f"DECIMAL({precision},{scale})" if precision is not None and precision <= 38 else "DOUBLE"
-    if data_type not in _DUCKDB_TYPES:
-        raise ValueError(f"no DuckDB type for Postgres's {data_type}")
-    return _DUCKDB_TYPES[data_type]
-
-
-def copy_to_duckdb(pg: psycopg2.extensions.connection, tables: Mapping[str, str],
-                   duck: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Replace each DuckDB table `target` of `tables` ({target: "schema.table" of Postgres}) by the
-    Postgres table's columns and values, read in one snapshot. Returns the rows of each."""
-    if pg.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
-        raise ValueError("copy_to_duckdb reads in a snapshot of its own: the connection is inside a transaction")
-    counts = {}
-    with pg, pg.cursor() as cursor:
-        cursor.execute("set transaction isolation level repeatable read")
-        # the text forms DuckDB's CSV reader parses: ISO dates, UTC times, shortest exact doubles
-        cursor.execute("set local datestyle = 'ISO, YMD'; set local timezone = 'UTC'; "
-                       "set local extra_float_digits = 1")
-        for target, source in tables.items():
-            schema, table = source.split(".")
-            cursor.execute("select column_name, data_type, numeric_precision, numeric_scale "
-                           "from information_schema.columns where table_schema = %s and table_name = %s "
-                           "order by ordinal_position", (schema, table))
-            columns = {name: duckdb_type(kind, precision, scale) for name, kind, precision, scale in cursor.fetchall()}
-            if not columns:
-                raise ValueError(f"Postgres has no table {source}")
-            definition = ", ".join(f"{quote_ident(name)} {kind}" for name, kind in columns.items())
-            duck.execute(f"create or replace table {target} ({definition})")
-            with tempfile.NamedTemporaryFile(suffix=".csv") as csv:
-                with open(csv.name, "wb") as handle:
-                    cursor.copy_expert(f"copy {quote_ident(schema)}.{quote_ident(table)} to stdout "
-                                       "with (format csv)", handle)
-                # Postgres writes NULL unquoted and an empty string quoted: read back apart
-                types = "{" + ", ".join(f"{sql_string(name)}: {sql_string(kind)}" for name, kind in columns.items()) + "}"
-                duck.execute(f"insert into {target} select * from read_csv({sql_string(csv.name)}, header = false, "
-                             f"columns = {types}, quote = '\"', escape = '\"', allow_quoted_nulls = false, "
-                             "auto_detect = false, new_line = '\\n', strict_mode = true)")
-            counts[target] = duck.execute(f"select count(*) from {target}").fetchall()[0][0]
-    return counts
 
 
 class QueryConnection:
@@ -246,32 +97,3 @@ class QueryConnection:
             sql = re.sub(r"\$(\w+)", r"%(\1)s", sql.replace("%", "%%"))
         cursor.execute(sql, params or None)
         return cursor
-
-
-RUN_INPUT_SCHEMAS = ("validated", "quarantine")
-
-
-def load_run_inputs(duck: duckdb.DuckDBPyConnection, pg: psycopg2.extensions.connection) -> dict[str, int]:
-    """Load into the server what the run's dbt reads there: the validated tables (raw without its
-    quarantined rows), the quarantined rows beside them for whoever looks into them, and the
-    run's context (`audit.dbt_run_context`: macros/run_context.sql). Returns the rows of each."""
-    counts = {}
-    for schema in RUN_INPUT_SCHEMAS:
-        names = [name for (name,) in duck.execute(
-            "select table_name from duckdb_tables() where schema_name = $schema and database_name = current_database() "
-            "union all select view_name from duckdb_views() where schema_name = $schema "
-            "and database_name = current_database() order by 1", {"schema": schema}).fetchall()]
-        counts |= {f"{schema}.{name}": rows for name, rows in copy_tables(duck, schema, names, pg).items()}
-    copy_tables(duck, "audit", ["dbt_run_context"], pg)
-    return counts
-
-
-def publish_and_mirror(mirror: Mapping[tuple[str, str], str], entry: PublishEntry,
-                       duck: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Publish the (schema, table) keys of `mirror` on the server (`publish_schema`), then copy what
-    was published into the DuckDB table each names, from which the engine-neutral DuckDB file and
-    Parquet copy are made as on DuckDB. Returns the row count of each published table."""
-    with contextlib.closing(connect()) as pg:
-        counts = publish_schema(pg, list(mirror), entry, readers=readers())
-        copy_to_duckdb(pg, {target: f"{PUBLISHED_SCHEMA}.{table}" for (_, table), target in mirror.items()}, duck)
-    return counts

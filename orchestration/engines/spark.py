@@ -1,4 +1,5 @@
-"""Apache Spark: the pipeline's Spark session, and loading the run's inputs into it.
+"""Apache Spark: the pipeline's Spark session, loading the run's inputs into it, and reading the
+marts it built back into the local marts database.
 
 dbt runs Spark inside its own process (dbt-spark's `session` method, profiles.yml `spark`). Both it
 and the pipeline keep Spark's tables and catalog in the state directory: the tables as Parquet
@@ -7,7 +8,8 @@ process (one JVM) opens at a time. So the pipeline's Spark work runs in a child 
 (`python -m orchestration.engines.spark`), which ends, letting go of the metastore, before dbt
 starts: as dbt's process does before the next step.
 
-Spark runs in local mode on every core unless `CRM_KPI_SPARK_MASTER` names a cluster's master.
+Spark runs in local mode on every core unless `CRM_KPI_SPARK_MASTER` names a cluster's master;
+a run needs local mode today, as its inputs and the marts it reads back are local files.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def session(home: Path):
 
 
 def _tables(duck: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    """The tables and views of `schema` in the warehouse itself (not the attached marts)."""
     return [name for (name,) in duck.execute(
         "select table_name from duckdb_tables() where schema_name = $schema and database_name = current_database() "
         "union all select view_name from duckdb_views() where schema_name = $schema "
@@ -66,8 +69,11 @@ def load_run_inputs(warehouse: Path, home: Path) -> dict[str, int]:
     beside them, and the run's context (`audit.dbt_run_context`: macros/run_context.sql). DuckDB
     writes each as Parquet under `spark/inputs/`, and Spark names it as a table over those files.
     Returns the rows of each, as Spark counts them."""
+    # Spark rebuilds every table each run, so its catalog starts empty: a metastore kept from
+    # before would hold absolute paths, wrong once the state directory moves
+    for folder in ("inputs", "warehouse", "metastore_db"):
+        shutil.rmtree(home / "spark" / folder, ignore_errors=True)
     inputs = home / "spark" / "inputs"
-    shutil.rmtree(inputs, ignore_errors=True)
     wanted = {"audit": ["dbt_run_context"]}
     with duckdb.connect(str(warehouse), read_only=True) as duck:
         for schema in RUN_INPUT_SCHEMAS:
@@ -86,11 +92,16 @@ def load_run_inputs(warehouse: Path, home: Path) -> dict[str, int]:
             for table in tables:
                 name = f"`{schema}`.`{table}`"
                 spark.sql(f"drop table if exists {name}")
-                spark.sql(f"create table {name} using parquet location {sql_string(str(inputs / schema / table))}")
+                spark.sql(f"create table {name} using parquet location {spark_string(str(inputs / schema / table))}")
                 counts[f"{schema}.{table}"] = spark.table(name).count()
     finally:
         spark.stop()
     return counts
+
+
+def spark_string(text: str) -> str:
+    """`text` as a Spark SQL string literal: Spark reads backslash escapes, not doubled quotes."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def table_folder(home: Path, schema: str, table: str) -> Path:
@@ -123,17 +134,25 @@ def check_ready() -> None:
                            "openjdk-17-jre-headless")
 
 
-def run_in_child(command: str, warehouse: Path, home: Path) -> dict:
-    """`command` of this module in a process of its own (see the module's docstring); its JSON result."""
-    done = subprocess.run([sys.executable, "-m", "orchestration.engines.spark", command, "--warehouse",
-                           str(warehouse), "--home", str(home)], capture_output=True, text=True)
-    if done.returncode != 0:  # the child's last line is its Python exception, after Spark's log
-        said = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit code {done.returncode}"
-        raise RuntimeError(f"Spark could not {command} the run's inputs: {said}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def run_in_child(command: str, warehouse: Path, home: Path, log: Path) -> dict:
+    """`command` of this module in a process of its own (see the module's docstring), Spark's own
+    output in `log`; its JSON result. RuntimeError, one line naming the log, when it fails."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as output:
+        done = subprocess.run([sys.executable, "-m", "orchestration.engines.spark", command, "--warehouse",
+                               str(warehouse), "--home", str(home)], stdout=subprocess.PIPE, stderr=output, text=True)
+    if done.returncode == 0:
+        try:
+            return json.loads(done.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            pass
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    said = lines[-1].strip() if lines else f"exit code {done.returncode}"  # the exception, after Spark's log
+    raise RuntimeError(f"Spark could not {command} the run's inputs ({said}); its output: {log}")
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The child process's entry: do `command`, print its result as one JSON line."""
     parser = argparse.ArgumentParser(prog="python -m orchestration.engines.spark")
     parser.add_argument("command", choices=["load"])
     parser.add_argument("--warehouse", type=Path, required=True)

@@ -25,14 +25,8 @@ from data_quality.validate_sqlalchemy import validate_on_server
 from orchestration.cli.main import main
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.defs.transform.manifest import load_manifest
-from orchestration.engines.postgres import (
-    SQLALCHEMY_URL,
-    connect,
-    copy_tables,
-    copy_to_duckdb,
-    duckdb_type,
-    postgres_type,
-)
+from orchestration.engines.postgres import SQLALCHEMY_URL, connect
+from orchestration.engines.postgres_tables import copy_tables, copy_to_duckdb, duckdb_type, postgres_type
 from orchestration.kpi_catalog import load_catalog
 from tests.support.dbt_runs import assert_every_unit_test_passed, run_dbt
 from tests.support.demo import PIPELINE_AS_OF
@@ -62,7 +56,7 @@ def duckdb_run(published, tmp_path_factory):
     """The demo org run through the pipeline on DuckDB in a state directory of this module's own
     (other tests run held-back runs on the shared one, which change its validated tables)."""
     home = tmp_path_factory.mktemp("duckdb_run") / "home"
-    code = main(["run", "--source", str(published["export"]), "--home", str(home),
+    code = main(["run", "--engine", "duckdb", "--source", str(published["export"]), "--home", str(home),
                  "--as-of", PIPELINE_AS_OF.isoformat()])
     assert code == 0
     return {"home": home, "db": home / "published" / "crm_kpis.duckdb"}
@@ -142,6 +136,29 @@ def test_values_that_break_a_naive_csv_copy_arrive_in_postgres_unchanged(postgre
         pg.close()
     assert duck.execute("select * from main.edge_back order by id").fetchall() == rows
     assert duck.execute("describe main.edge_back").fetchall() == duck.execute("describe validated.edge").fetchall()
+
+
+def test_a_second_copy_keeps_the_views_on_a_table_and_a_new_shape_replaces_it(postgres):
+    """Every run after the first copies onto dbt's staging views: same columns, the rows are replaced
+    and the views stay; an export with another column replaces the table (the run rebuilds its views)."""
+    duck = duckdb.connect()
+    duck.execute("create schema validated")
+    duck.execute("create table validated.lead as select 1 as id, 'a' as name")
+    pg = connect()
+    try:
+        copy_tables(duck, "validated", ["lead"], pg)
+        with pg, pg.cursor() as cursor:
+            cursor.execute("create view public.stg_lead as select id, name from validated.lead")
+        duck.execute("insert into validated.lead values (2, 'b')")
+        assert copy_tables(duck, "validated", ["lead"], pg) == {"lead": 2}
+        assert rows(pg, "select * from public.stg_lead order by id") == [(1, "a"), (2, "b")]
+        pg.commit()
+        duck.execute("alter table validated.lead add column industry varchar")
+        assert copy_tables(duck, "validated", ["lead"], pg) == {"lead": 2}
+        assert rows(pg, "select count(*) from information_schema.columns where table_name = 'lead'") == [(3,)]
+        assert rows(pg, "select to_regclass('public.stg_lead')") == [(None,)]
+    finally:
+        pg.close()
 
 
 def test_the_validated_tables_copy_into_postgres_row_for_row(postgres_run):
@@ -264,3 +281,30 @@ def test_the_mart_suites_run_on_postgres_find_what_they_find_on_duckdb_in_sound_
     assert len(failing) >= 3 and all(error is None for _, error in _rule_counts(on_postgres).values()), failing
     assert _failing_rows(on_postgres)["win_rate_between_0_and_1"]  # rows are named, not only counted
     assert [rule.rule for rule in gap.outcomes if rule.unexpected_count] == ["no_month_gaps_in_month"], gap
+
+
+def test_a_second_run_on_the_same_server_publishes_there_and_says_so_when_the_files_fail(
+        postgres_run, published, monkeypatch, capsys):
+    """The next day's run copies onto the views dbt built the first time, and publishes on the
+    server; when the files' copy fails after that (a full disk, here), the run says the server
+    holds the new publish and the files the last one (last in the module: it publishes again)."""
+    import orchestration.defs.publish.assets as publish_assets
+
+    assert postgres_run["code"] == 0
+    published_before = postgres_run["db"].read_bytes()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish_assets, "publish_tables", disk_full)
+    code = main(["run", "--engine", "postgres", "--source", str(published["export"]), "--home",
+                 str(postgres_run["home"]), "--as-of", PIPELINE_AS_OF.isoformat()])
+    output = capsys.readouterr()
+    assert code != 0
+    assert "Published on the server (schema `published`" in output.out + output.err, output.out + output.err
+    pg = connect()
+    try:
+        assert rows(pg, "select count(*) from published._publish_log") == [(2,)]
+    finally:
+        pg.close()
+    assert postgres_run["db"].read_bytes() == published_before

@@ -11,7 +11,8 @@ import psycopg2
 import pytest
 
 from orchestration.defs.publish.swap import PublishEntry
-from orchestration.engines.postgres import connect, publish_schema
+from orchestration.engines.postgres import connect
+from orchestration.engines.postgres_tables import publish_schema
 from tests.support.postgres import rows, start_cluster
 
 MARTS = [("marts", "kpi_company_monthly"), ("config", "kpi_catalog")]

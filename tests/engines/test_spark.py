@@ -36,7 +36,7 @@ def _run(published, tmp_path_factory, *engine: str) -> dict:
 @pytest.fixture(scope="module")
 def duckdb_run(published, tmp_path_factory):
     """The same export on DuckDB, in a state directory of this module's own."""
-    return _run(published, tmp_path_factory)
+    return _run(published, tmp_path_factory, "--engine", "duckdb")
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +44,35 @@ def spark_run(published, tmp_path_factory):
     return _run(published, tmp_path_factory, "--engine", "spark")
 
 
-def test_the_validated_tables_go_to_spark_row_for_row(spark_run):
+def _spark_loaded(home, monkeypatch) -> str:
+    """What the run's dbt step said Spark counted in the tables it loaded (the Dagster event log)."""
+    import dagster as dg
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))  # the instance's config names it
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        said = [record.user_message for record in instance.all_logs(run.run_id)
+                if record.user_message.startswith("Loaded into Spark:")]
+    assert len(said) == 1, said
+    return said[0]
+
+
+def test_the_validated_tables_go_to_spark_row_for_row(spark_run, monkeypatch):
     assert spark_run["code"] == 0
     inputs = spark_run["home"] / "spark" / "inputs" / "validated"
     with duckdb.connect(str(spark_run["home"] / "warehouse.duckdb"), read_only=True) as duck:
         tables = [name for (name,) in duck.execute(
             "select view_name from duckdb_views() where schema_name = 'validated'").fetchall()]
-        for table in tables:
-            expected = duck.execute(f'select count(*) from validated."{table}"').fetchall()[0][0]
-            written = duck.execute(f"select count(*) from '{inputs / table}/*.parquet'").fetchall()[0][0]
-            assert written == expected, table
+        total = 1  # audit.dbt_run_context's one row
+        for schema in ("validated", "quarantine"):
+            for table in tables:
+                expected = duck.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0]
+                if schema == "validated":
+                    written = duck.execute(f"select count(*) from '{inputs / table}/*.parquet'").fetchall()[0][0]
+                    assert written == expected, table
+                total += expected
+    # Spark's own count of the tables it named, in the child process
+    assert _spark_loaded(spark_run["home"], monkeypatch) == f"Loaded into Spark: {total:,} rows of {2 * len(tables) + 1} tables."
     assert len(tables) > 15
 
 

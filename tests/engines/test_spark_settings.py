@@ -3,8 +3,6 @@ orchestration/engines/spark.py `settings` give the same settings, so both find t
 
 from __future__ import annotations
 
-import os
-
 import jinja2
 import yaml
 
@@ -23,14 +21,21 @@ def _profile_settings(environ: dict[str, str]) -> dict[str, str]:
             for key, value in target["server_side_parameters"].items()}
 
 
+def _in(home, chosen: dict[str, str]) -> dict[str, str]:
+    """The settings with the state directory `.` (as the pipeline's dbt names it, working inside it:
+    orchestration/runtime/dbt_child.py) spelled as the absolute `home`."""
+    return {key: value.replace("./spark", f"{home}/spark") for key, value in chosen.items()}
+
+
 def test_dbts_spark_session_and_the_pipelines_have_the_same_settings(tmp_path, monkeypatch):
     for name in ("CRM_KPI_SPARK_MASTER", "CRM_KPI_SPARK_SHUFFLE_PARTITIONS"):
         monkeypatch.delenv(name, raising=False)
-    environ = {"CRM_KPI_DBT_STATE_DIR": str(tmp_path)}
-    assert _profile_settings(environ) == settings(tmp_path)
-    monkeypatch.setenv("CRM_KPI_SPARK_MASTER", "spark://spark-master:7077")
-    monkeypatch.setenv("CRM_KPI_SPARK_SHUFFLE_PARTITIONS", "64")
-    assert _profile_settings({**environ, **os.environ}) == settings(tmp_path)
+    assert _in(tmp_path, _profile_settings({"CRM_KPI_DBT_STATE_DIR": "."})) == settings(tmp_path)
+    environ = {"CRM_KPI_DBT_STATE_DIR": ".", "CRM_KPI_SPARK_MASTER": "spark://spark-master:7077",
+               "CRM_KPI_SPARK_SHUFFLE_PARTITIONS": "64"}
+    for name in ("CRM_KPI_SPARK_MASTER", "CRM_KPI_SPARK_SHUFFLE_PARTITIONS"):
+        monkeypatch.setenv(name, environ[name])
+    assert _in(tmp_path, _profile_settings(environ)) == settings(tmp_path)
     assert settings(tmp_path)["spark.master"] == "spark://spark-master:7077"
 
 

@@ -13,7 +13,8 @@ from orchestration.defs.publish.swap import PublishEntry, publish_tables
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.dbt import PUBLISHED, dbt_project
 from orchestration.defs.transform.manifest import layer, load_manifest
-from orchestration.engines import postgres
+from orchestration.engines import SERVER_PUBLISHED
+from orchestration.engines import postgres_tables as postgres
 from orchestration.salesforce.objects import OBJECTS
 from orchestration.warehouse import local_table
 
@@ -100,13 +101,27 @@ def published_marts(context: dg.AssetExecutionContext, pipeline: PipelineConfig,
         source_row_counts=_source_row_counts(warehouse),
         check_summary=_check_summary(context),
     )
-    if pipeline.run_engine == "postgres":
-        # BI tools on the server read its `published` schema; the DuckDB file and Parquet copy
-        # below are made from what was published there
+    on_server = pipeline.run_engine == "postgres"
+    if on_server:
+        # BI tools on the server read its `published` schema, swapped first; the DuckDB file and
+        # Parquet copy below are made from what was published there
         with warehouse.get_connection() as con:
-            postgres.publish_and_mirror({relation: local_table(con, *relation) for relation in PUBLISHED}, entry, con)
-    warehouse.release()  # the publish opens and copies the files itself
-    counts = publish_tables(paths.warehouse, paths.published_db, PUBLISHED, context.run.run_id, entry)
+            mirror = {relation: local_table(con, *relation) for relation in PUBLISHED}
+        postgres.publish_on_server(list(mirror), entry)
+    try:
+        if on_server:
+            with warehouse.get_connection() as con:
+                postgres.copy_published(con, mirror)
+        warehouse.release()  # the publish opens and copies the files itself
+        counts = publish_tables(paths.warehouse, paths.published_db, PUBLISHED, context.run.run_id, entry)
+    except Exception as exc:
+        if not on_server:
+            raise
+        # the two publishes are each whole, one after the other: say which one stands
+        raise dg.Failure(description=(
+            f"{SERVER_PUBLISHED} (schema `{postgres.PUBLISHED_SCHEMA}`, run {context.run.run_id}), but "
+            f"{paths.published_dir} still holds the last publish: the copy for the files failed: {exc}"),
+            allow_retries=False) from exc
     # This run's loads become the baseline the next run's volume and schema checks compare with.
     with warehouse.get_connection() as con:
         record_good_run(con, context.run.run_id, dt.datetime.fromisoformat(entry.published_at))

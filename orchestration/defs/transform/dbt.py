@@ -18,7 +18,7 @@ from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.manifest import layer, load_manifest, published_relations, selectors_for
-from orchestration.engines import postgres, spark
+from orchestration.engines import postgres, postgres_tables, spark
 from orchestration.runtime.dbt_child import PARENT_ENV, stop
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
 from orchestration.warehouse import local_table
@@ -42,6 +42,18 @@ def write_run_context(con, as_of: dt.date, not_exported: list[str]) -> None:
     con.execute("create schema if not exists audit")
     con.execute("create or replace table audit.dbt_run_context as select ?::varchar as as_of_date, "
                 "?::varchar as objects_not_exported", [as_of.isoformat(), ",".join(sorted(not_exported))])
+
+
+def engine_switched(con, engine: str) -> bool:
+    """Whether the local marts were last written by another engine than `engine` (recorded here
+    for the next run). Marts Spark or Postgres built, copied into the marts database, are not
+    dbt-duckdb's incremental tables (another fingerprint, another type): a DuckDB run after them
+    rebuilds every model, as after a full export."""
+    con.execute("create table if not exists audit.marts_engine (engine varchar)")
+    previous = con.execute("select engine from audit.marts_engine").fetchall()
+    con.execute("delete from audit.marts_engine")
+    con.execute("insert into audit.marts_engine values (?)", [engine])
+    return bool(previous) and previous[0][0] != engine
 
 
 class CrmKpiDbtTranslator(DagsterDbtTranslator):
@@ -100,16 +112,17 @@ def crm_kpi_dbt_models(
     os.environ.setdefault("DBT_LOG_LEVEL_FILE", "info")
     with warehouse.get_connection() as con:
         write_run_context(con, pipeline.as_of_date, objects_not_exported(con))
+        switched = engine_switched(con, pipeline.run_engine)
         raw_rows = con.execute("select coalesce(sum(estimated_size), 0) from duckdb_tables() "
                                "where schema_name = 'raw'").fetchall()[0][0]
         if pipeline.run_engine == "postgres":
             with contextlib.closing(postgres.connect()) as pg:
-                loaded = postgres.load_run_inputs(con, pg)
+                loaded = postgres_tables.load_run_inputs(con, pg)
             context.log.info(f"Copied into PostgreSQL: {sum(loaded.values()):,} rows of {len(loaded)} tables.")
     warehouse.release()  # dbt opens the files next: one writer at a time
     if pipeline.run_engine == "spark":  # in a process of its own, which reads the released warehouse
         try:
-            loaded = spark.run_in_child("load", paths.warehouse, paths.home)
+            loaded = spark.run_in_child("load", paths.warehouse, paths.home, paths.logs / "spark_load.log")
         except RuntimeError as exc:
             raise dg.Failure(description=str(exc), allow_retries=False) from None
         context.log.info(f"Loaded into Spark: {sum(loaded.values()):,} rows of {len(loaded)} tables.")
@@ -117,7 +130,7 @@ def crm_kpi_dbt_models(
     args = ["build", "--exclude-resource-type", "unit_test", "--threads", dbt_threads(raw_rows)]
     # Left out of full and subset runs alike: dbt would bring them back with their models.
     args += ["--exclude", " ".join(MART_SUITE_SELECTORS)]
-    if pipeline.run_load_mode == "replace":
+    if pipeline.run_load_mode == "replace" or switched:
         # A full export may have dropped records; only a full refresh removes them from the
         # incremental facts. A merge keeps everything else, so the facts update incrementally.
         args.append("--full-refresh")
