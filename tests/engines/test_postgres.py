@@ -30,7 +30,7 @@ from orchestration.engines.postgres_tables import copy_tables, copy_to_duckdb, d
 from orchestration.kpi_catalog import load_catalog
 from tests.support.dbt_runs import assert_every_unit_test_passed, run_dbt
 from tests.support.demo import PIPELINE_AS_OF
-from tests.support.mart_equality import RUN_SPECIFIC, assert_same_mart
+from tests.support.mart_equality import assert_same_mart, assert_same_parquet_copy
 from tests.support.postgres import rows, start_cluster
 
 pytestmark = pytest.mark.e2e
@@ -219,16 +219,7 @@ def test_postgres_publishes_the_same_kpis_as_duckdb(postgres_run, duckdb_run):
 def test_the_parquet_copy_written_from_postgres_has_duckdbs_columns_types_and_values(postgres_run, duckdb_run):
     assert postgres_run["code"] == 0
     units = {kpi.name: kpi.unit for kpi in load_catalog()}
-    duck_parquet, pg_parquet = (run["home"] / "published" / "parquet" for run in (duckdb_run, postgres_run))
-    assert sorted(p.name for p in pg_parquet.iterdir()) == sorted(p.name for p in duck_parquet.iterdir())
-    con = duckdb.connect()
-    for path in sorted(duck_parquet.glob("*.parquet")):
-        expected = con.execute(f"describe select * from '{path}'").fetchall()
-        written = con.execute(f"describe select * from '{pg_parquet / path.name}'").fetchall()
-        assert [(c[0], c[1]) for c in written if c[0] not in RUN_SPECIFIC] == \
-               [(c[0], c[1]) for c in expected if c[0] not in RUN_SPECIFIC], path.name
-        assert_same_mart(path.stem, con.execute(f"select * from '{path}'").df(),
-                          con.execute(f"select * from '{pg_parquet / path.name}'").df(), units)
+    assert_same_parquet_copy(*(run["home"] / "published" / "parquet" for run in (duckdb_run, postgres_run)), units)
 
 
 def _rule_counts(outcome) -> dict[str, tuple[int, str | None]]:

@@ -20,7 +20,7 @@ from orchestration.engines.spark import table_folder
 from orchestration.kpi_catalog import load_catalog
 from tests.support.dbt_runs import assert_every_unit_test_passed, run_dbt
 from tests.support.demo import PIPELINE_AS_OF
-from tests.support.mart_equality import RUN_SPECIFIC, assert_same_mart
+from tests.support.mart_equality import assert_same_mart, assert_same_parquet_copy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -111,14 +111,6 @@ def test_the_marts_spark_wrote_equal_duckdbs(spark_run, duckdb_run):
 def test_spark_publishes_the_same_kpis_as_duckdb_with_the_same_column_types(spark_run, duckdb_run):
     assert spark_run["code"] == 0 and duckdb_run["code"] == 0
     units = {kpi.name: kpi.unit for kpi in load_catalog()}
-    assert sorted(p.name for p in spark_run["parquet"].iterdir()) == sorted(p.name for p in duckdb_run["parquet"].iterdir())
-    con = duckdb.connect()
-    for path in sorted(duckdb_run["parquet"].glob("*.parquet")):
-        expected = con.execute(f"describe select * from '{path}'").fetchall()
-        written = con.execute(f"describe select * from '{spark_run['parquet'] / path.name}'").fetchall()
-        assert [(c[0], c[1]) for c in written if c[0] not in RUN_SPECIFIC] == \
-               [(c[0], c[1]) for c in expected if c[0] not in RUN_SPECIFIC], path.name
-        assert_same_mart(path.stem, con.execute(f"select * from '{path}'").df(),
-                         con.execute(f"select * from '{spark_run['parquet'] / path.name}'").df(), units)
+    assert_same_parquet_copy(duckdb_run["parquet"], spark_run["parquet"], units)
     with duckdb.connect(str(spark_run["db"]), read_only=True) as published:
         assert published.execute("select count(*) from _publish_log").fetchall() == [(1,)]

@@ -4,7 +4,9 @@ the cent, every other number to 1e-9, and NULL only where the other has NULL (is
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 # a hash of each row's inputs, by each engine's own function; when each run loaded the row
@@ -36,3 +38,16 @@ def assert_same_mart(name: str, duck: pd.DataFrame, other: pd.DataFrame, units: 
         for left, right in zip(duck[column], pd.to_numeric(other[column]).astype(float)):
             assert (pd.isna(left) and pd.isna(right)) or math.isclose(left, right, rel_tol=0, abs_tol=tolerance), \
                 f"{name}.{column}: DuckDB {left} vs the other engine {right}"
+
+
+def assert_same_parquet_copy(expected: Path, written: Path, units: dict[str, str]) -> None:
+    """The Parquet folder `written` (another engine's publish) holds the files of `expected`
+    (DuckDB's), each with the same columns and column types and the same mart in it."""
+    assert sorted(p.name for p in written.iterdir()) == sorted(p.name for p in expected.iterdir())
+    con = duckdb.connect()
+    for path in sorted(expected.glob("*.parquet")):
+        types = [con.execute(f"describe select * from '{folder / path.name}'").fetchall() for folder in (expected, written)]
+        assert [(c[0], c[1]) for c in types[1] if c[0] not in RUN_SPECIFIC] == \
+               [(c[0], c[1]) for c in types[0] if c[0] not in RUN_SPECIFIC], path.name
+        assert_same_mart(path.stem, con.execute(f"select * from '{path}'").df(),
+                         con.execute(f"select * from '{written / path.name}'").df(), units)
