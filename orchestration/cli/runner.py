@@ -95,6 +95,11 @@ def summarize(result: dg.ExecuteInProcessResult) -> RunSummary:
             # a step stopped by its own blocking check: that check is already listed as failed
             if error is None or error.cls_name != "DagsterAssetCheckFailedError":
                 summary.failures.append(f"{event.step_key}: {_error_text(event)}")
+        elif event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:
+            # the run's set-up refused it (the run lock of a server engine's database, say)
+            cause = event.event_specific_data.error.cause or event.event_specific_data.error
+            message = _first_line(cause.message).removeprefix("dagster._core.definitions.events.Failure: ")
+            summary.failures.append(f"the run's set-up: {message}")
         elif event.is_step_skipped:
             summary.skipped_steps.append(event.step_key or "?")
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:

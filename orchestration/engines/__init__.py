@@ -9,7 +9,9 @@ A run's engine comes from its config (`crm-kpi run --engine`, the launchpad), el
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 DEFAULT_ENGINE = "duckdb"
 # How a run's publish failure begins when a server engine's own publish went through before it
@@ -37,3 +39,17 @@ def check_ready(engine: str) -> None:
         from orchestration.engines.spark import check_ready as spark_ready
 
         spark_ready()
+
+
+@contextlib.contextmanager
+def engine_run_lock(engine: str) -> Iterator[None]:
+    """Held for a whole run: on a server engine, the database's run lock, so that runs from two
+    state directories (two hosts) never write one database at once. RuntimeError when another
+    run holds it."""
+    if engine != "postgres":
+        yield
+        return
+    from orchestration.engines.postgres import database_run_lock
+
+    with database_run_lock():
+        yield

@@ -6,9 +6,10 @@ server and publishes there is postgres_tables.py.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 
 import psycopg2
 
@@ -82,6 +83,33 @@ def check_reachable() -> None:
         reason = " ".join(str(exc).split())
         raise ServerUnreachable(f"PostgreSQL at {where} cannot be reached ({reason}); set the PG* "
                                 f"variables or {DSN_VARIABLE} (docs/engines.md)") from None
+
+
+# The advisory lock every run on a database holds: one key for the whole pipeline ("crmkpi" in hex)
+RUN_LOCK_KEY = 0x63726D6B7069
+
+
+class DatabaseBusy(RuntimeError):
+    """Another pipeline run holds the database's run lock."""
+
+
+@contextlib.contextmanager
+def database_run_lock() -> Iterator[None]:
+    """The database's run lock (a session advisory lock), held while the block runs: a run from
+    another state directory on the same database is refused at once rather than write beside
+    this one. The lock goes with the session, so a killed run leaves none behind."""
+    pg = connect()
+    try:
+        pg.autocommit = True
+        with pg.cursor() as cursor:
+            cursor.execute("select pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,))
+            if not cursor.fetchone()[0]:
+                raise DatabaseBusy(f"another pipeline run is writing {os.environ['PGDATABASE']} on "
+                                   f"{os.environ['PGHOST']} (it holds advisory lock {RUN_LOCK_KEY}); "
+                                   "run again when it has ended")
+        yield
+    finally:
+        pg.close()
 
 
 class QueryConnection:
