@@ -4,7 +4,8 @@ floor script (bench/floor.py) over the same files, measured in the same run.
 For each size, a full export (`crm-kpi run --source`, in a process of its own) and, on the large
 org, one generated day of changes merged with `--merge`. It prints, per run: the time of each stage
 (from the run's step timings in the Dagster instance), the whole run's time, the peak memory of the
-run's process tree (the CLI, and dbt under it), the floor's time on the same files and the ratio.
+run's process tree (the CLI, and dbt under it), the floor's time on the same files and the ratio,
+and the validation throughput (the export's rows over the validate stage's step seconds).
 The last lines are a Markdown table for docs/performance.md (and the summary in README).
 
     make bench                    # scale 1, scale 10, the large org and a day's delta on it
@@ -53,6 +54,12 @@ class Measured:
     @property
     def ratio(self) -> float:
         return self.seconds / self.floor_seconds
+
+    @property
+    def validated_per_second(self) -> float:
+        """The export's rows over the validate stage's seconds (its steps', one after another):
+        the validation throughput of the engine the rules ran on, engine start-up included."""
+        return self.rows / self.stages["validate"] if self.stages.get("validate") else 0.0
 
 
 def _tree_rss_mb(root: int) -> float:
@@ -139,15 +146,18 @@ STAGE_ORDER = ("ingest", "validate", "dbt", "checks", "publish", "other")
 def _print(m: Measured) -> None:
     parts = "  ".join(f"{name} {m.stages.get(name, 0.0):.1f}" for name in STAGE_ORDER)
     print(f"{m.label:<28} {m.rows:>11,} rows  {m.seconds:7.1f} s  peak {m.peak_mb / 1024:5.1f} GB  "
-          f"floor {m.floor_seconds:6.2f} s  ratio {m.ratio:6.0f}x   [{parts}]", flush=True)
+          f"floor {m.floor_seconds:6.2f} s  ratio {m.ratio:6.0f}x  validated {m.validated_per_second:,.0f} rows/s"
+          f"   [{parts}]", flush=True)
 
 
 def _markdown(results: list[Measured]) -> str:
     head = ("| org | rows | `crm-kpi run` | " + " | ".join(STAGE_ORDER) +
-            " | floor script | ratio | peak memory |\n|---|---|---|" + "---|" * len(STAGE_ORDER) + "---|---|---|")
+            " | floor script | ratio | validated rows/s | peak memory |\n|---|---|---|" + "---|" * len(STAGE_ORDER) +
+            "---|---|---|---|")
     rows = [f"| {m.label} | {m.rows:,} | {m.seconds:.1f} s | " +
             " | ".join(f"{m.stages.get(name, 0.0):.1f}" for name in STAGE_ORDER) +
-            f" | {m.floor_seconds:.2f} s | {m.ratio:.0f}× | {m.peak_mb / 1024:.1f} GB |" for m in results]
+            f" | {m.floor_seconds:.2f} s | {m.ratio:.0f}× | {m.validated_per_second:,.0f} | {m.peak_mb / 1024:.1f} GB |"
+            for m in results]
     return "\n".join([head, *rows])
 
 

@@ -43,11 +43,16 @@ def quarantine_rows(
         )
     finally:
         con.unregister("_failing_rows")
-    con.execute(
-        f"create or replace view validated.{name} as select * from raw.{name} "
-        f"where _row_number not in (select _row_number from quarantine.{name})"
-    )
+    con.execute(f"create or replace view validated.{name} as {validated_rows(table)}")
     return con.execute(f"select count(*) from quarantine.{name}").fetchall()[0][0]
+
+
+def validated_rows(table: str) -> str:
+    """The SQL of `validated.<table>`: raw without its quarantined rows, in SQL every engine runs
+    (`not exists`, which Postgres plans as an anti-join, where `not in` may not be)."""
+    name = quote_ident(table)
+    return (f"select * from raw.{name} as r where not exists "
+            f"(select 1 from quarantine.{name} as q where q._row_number = r._row_number)")
 
 
 def gate(
@@ -63,9 +68,14 @@ def gate(
     blocking, details = [], {}
     for failure in outcome.failures:
         rule = rules[failure.rule]
-        if failure.error is not None:  # a rule that cannot be evaluated vouches for nothing
-            details[failure.rule] = {"rule": failure.describe(), "error": failure.error}
-            blocking.append(f"{failure.rule} could not be evaluated ({failure.error})")
+        error = failure.error
+        if error is None and rule.row_level and len(failure.failing_rows) != failure.unexpected_count:
+            # rows counted but not named cannot be quarantined: the run would publish them
+            error = (f"the engine counted {failure.unexpected_count:,} failing rows but named "
+                     f"{len(failure.failing_rows):,}, so they cannot be quarantined")
+        if error is not None:  # a rule that cannot be evaluated vouches for nothing
+            details[failure.rule] = {"rule": failure.describe(), "error": error}
+            blocking.append(f"{failure.rule} could not be evaluated ({error})")
             continue
         share = failure.unexpected_count / rows if rows else 0.0
         limit = 0.0 if not rule.row_level else orphan_tolerance if rule.orphan else quarantine_threshold

@@ -3,7 +3,9 @@
 Row-level rules (a negative amount, an orphan owner, a future date) send the rows that break them
 to quarantine; table-level rules (unique Ids) can only hold the run back. Foreign keys are checked
 on helper columns `_fk_<column>` (true when the referenced record exists, NULL when the key is
-empty) that the validation query joins in, so no expectation carries a million-value set.
+empty) that the validation query joins in, so no expectation carries a million-value set. Row
+conditions are GE's own condition objects (`Column(...)`), which its pandas, SQL and Spark engines
+all read, so a suite means the same on every engine.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
+from great_expectations.expectations.row_conditions import Column
 
 from data_quality.as_of import as_of_cutoff
 from data_quality.sql import quote_ident
@@ -69,7 +72,7 @@ def _required(field: Field) -> Rule:
     file and line the loader found it on (`_source_location`), so no dbt test is the first to see it."""
     # A value the loader could not parse is NULL too, but record_parses already names it and why.
     return Rule(f"{field.column}_required", lambda c: gxe.ExpectColumnValuesToNotBeNull(
-        column=field.column, row_condition="_parse_error.isnull()", condition_parser="pandas"))
+        column=field.column, row_condition=Column("_parse_error").is_null()))
 
 
 def _exists(fk: ForeignKey) -> Rule:
@@ -115,7 +118,7 @@ OBJECT_RULES: dict[str, ObjectRules] = {
         _not_future("created_date"),
         Rule("status_known", lambda c: gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(c.lead_statuses))),
         Rule("converted_lead_has_converted_date", lambda c: gxe.ExpectColumnValuesToNotBeNull(
-            column="converted_date", row_condition='is_converted == True', condition_parser="pandas")),
+            column="converted_date", row_condition=Column("is_converted") == True)),  # noqa: E712
     )),
     "Opportunity": ObjectRules((_OWNER, ForeignKey("account_id", "account")), (
         _not_negative("amount"),
@@ -131,7 +134,7 @@ OBJECT_RULES: dict[str, ObjectRules] = {
             column="close_date", min_value=dt.datetime.combine(EARLIEST_DATE, dt.time()),
             max_value=dt.datetime.combine(c.as_of.replace(year=c.as_of.year + 10), dt.time()))),
         Rule("is_won_implies_is_closed", lambda c: gxe.ExpectColumnValuesToBeInSet(
-            column="is_closed", value_set=[True], row_condition='is_won == True', condition_parser="pandas")),
+            column="is_closed", value_set=[True], row_condition=Column("is_won") == True)),  # noqa: E712
     )),
     "OpportunityHistory": ObjectRules((ForeignKey("opportunity_id", "opportunity"),), (
         _not_future("created_date"), _not_negative("amount"), _FORECAST_CATEGORY_KNOWN)),
@@ -171,6 +174,14 @@ def build_suite(object_name: str, table: str, context: RuleContext) -> tuple[gx.
         rules[rule.name] = rule
     return gx.ExpectationSuite(name=f"raw.{table}", expectations=expectations), rules
 
+
+
+def validation_tables(object_name: str, table: str, changed_since: dt.datetime | None = None) -> list[tuple[str, str]]:
+    """The (schema, table) pairs `validation_query` reads: the raw table, its parents', and with
+    `changed_since` its quarantine. An engine that runs the query elsewhere must hold them."""
+    parents = sorted({fk.parent_table for fk in OBJECT_RULES[object_name].foreign_keys} - {table})
+    read = [("raw", table), *(("raw", parent) for parent in parents)]
+    return read + [("quarantine", table)] if changed_since is not None else read
 
 
 def validation_query(object_name: str, table: str, changed_since: dt.datetime | None = None) -> str:

@@ -80,29 +80,21 @@ def _is_null(column: str, types: dict[str, str]) -> str:
     return f"({col} is null or isnan({col}))" if types[column] in _FLOATS else f"({col} is null)"
 
 
-_CONDITIONS = [  # the row conditions the suites write, in pandas' query syntax
-    (re.compile(r"^\s*(\w+)\.isnull\(\)\s*$"), lambda col, types: _is_null(col, types)),
-    (re.compile(r"^\s*(\w+)\.notnull\(\)\s*$"), lambda col, types: f"not {_is_null(col, types)}"),
-    (re.compile(r"^\s*(\w+)\s*==\s*True\s*$"), lambda col, types: f"coalesce({quote_ident(col)} = true, false)"),
-    (re.compile(r"^\s*(\w+)\s*==\s*False\s*$"), lambda col, types: f"coalesce({quote_ident(col)} = false, false)"),
-]
-
-
 def _domain(kwargs: dict, types: dict[str, str]) -> str | None:
+    """The SQL of the expectation's row condition (GE's condition objects, as their dicts): a
+    column null or not, or a boolean column equal to true or false. None for any other."""
     condition = kwargs.get("row_condition")
     if not condition:
         return "true"
-    if isinstance(condition, dict) and condition.get("type") == "pass_through":
-        condition = condition.get("pass_through_filter")  # GE 1.9+ keeps a string condition so
-    if kwargs.get("condition_parser") != "pandas" or not isinstance(condition, str):
+    if not isinstance(condition, dict) or condition.get("column", {}).get("name") not in types:
         return None
-    for pattern, render in _CONDITIONS:
-        found = pattern.match(condition)
-        if found and found.group(1) in types:
-            # a boolean column only: `== True` on text would compare differently in pandas
-            if "==" in condition and types[found.group(1)] != "BOOLEAN":
-                return None
-            return render(found.group(1), types)
+    column = condition["column"]["name"]
+    if condition.get("type") == "nullity":
+        return _is_null(column, types) if condition["is_null"] else f"not {_is_null(column, types)}"
+    # a boolean column only: `== True` on text or numbers would compare differently in pandas
+    if condition.get("type") == "comparison" and condition.get("operator") == "==" and \
+            isinstance(condition.get("parameter"), bool) and types[column] == "BOOLEAN":
+        return f"coalesce({quote_ident(column)} = {_literal(condition['parameter'])}, false)"
     return None
 
 

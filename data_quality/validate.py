@@ -50,12 +50,17 @@ def ephemeral_context():
     return context
 
 
+def index_columns(columns) -> list[str]:
+    """The columns GE returns of each failing row: its number, and where the loader found the
+    record when the table says (the sample of an empty value names that place)."""
+    return [ROW_KEY, LOCATION] if LOCATION in columns else [ROW_KEY]
+
+
 def _validate_frame(context, suite: gx.ExpectationSuite, frame) -> ExpectationSuiteValidationResult:
     source = context.data_sources.add_or_update_pandas("duckdb_chunks")
     asset = source.add_dataframe_asset(name=f"chunk_{id(frame)}")
     batch = asset.add_batch_definition_whole_dataframe("chunk").get_batch(batch_parameters={"dataframe": frame})
-    index = [ROW_KEY, LOCATION] if LOCATION in frame.columns else [ROW_KEY]
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": index,
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": index_columns(frame.columns),
                      "partial_unexpected_count": SAMPLE_SIZE}
     result = batch.validate(suite, result_format=result_format)
     source.delete_asset(asset.name)
@@ -93,10 +98,7 @@ def validate_with_ge(
         rows = con.execute(f"select count(*) from {ROWS_TABLE}").fetchall()[0][0]
         chunks = min(BUCKETS, max(1, math.ceil(rows / chunk_rows)))
         context = ephemeral_context()
-        outcomes = {
-            e.meta["rule"]: RuleOutcome(e.meta["rule"], e.expectation_type, e.configuration.kwargs)
-            for e in suite.expectations
-        }
+        outcomes = _no_failures_yet(suite)
         chunk_results = []
         for chunk in range(chunks):
             frame = con.execute(
@@ -111,6 +113,21 @@ def validate_with_ge(
         con.execute(f"drop table if exists {ROWS_TABLE}")
     merged = merge_chunk_results(suite.name, chunk_results, {"rows": rows, "chunks": chunks, "engine": "great_expectations"})
     return SuiteOutcome(suite.name, rows, chunks, time.perf_counter() - started, list(outcomes.values()), merged)
+
+
+def _no_failures_yet(suite: gx.ExpectationSuite) -> dict[str, RuleOutcome]:
+    """Each rule's outcome before any rows are counted, by rule name."""
+    return {e.meta["rule"]: RuleOutcome(e.meta["rule"], e.expectation_type, e.configuration.kwargs)
+            for e in suite.expectations}
+
+
+def whole_table_outcome(suite: gx.ExpectationSuite, result: ExpectationSuiteValidationResult, rows: int,
+                        started: float, engine: str) -> SuiteOutcome:
+    """The outcome of GE's validation of all `rows` in one batch, by one of its engines (SQL, Spark)."""
+    outcomes = _no_failures_yet(suite)
+    add_up(outcomes, result)
+    merged = merge_chunk_results(suite.name, [result], {"rows": rows, "chunks": 1, "engine": engine})
+    return SuiteOutcome(suite.name, rows, 1, time.perf_counter() - started, list(outcomes.values()), merged)
 
 
 def _raised(result) -> str | None:

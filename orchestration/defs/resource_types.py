@@ -117,7 +117,7 @@ class PipelineConfig(dg.ConfigurableResource):
         the warehouse beside another; and make the source ready in the state directory (unpack,
         extract, generate, map: orchestration/defs/ingest/sources.py)."""
         from orchestration.defs.ingest.sources import SourceError, prepare_source
-        from orchestration.engines import check_ready, engine_run_lock
+        from orchestration.engines import check_ready, engine_for_run
         from orchestration.runtime.run_lock import held_here, run_lock
         from orchestration.warehouse import (
             WarehouseDamaged,
@@ -134,7 +134,7 @@ class PipelineConfig(dg.ConfigurableResource):
         with contextlib.ExitStack() as held:
             held.enter_context(contextlib.nullcontext() if held_here(home) else run_lock(home, self.wait_seconds))
             try:  # and on a server engine the database's: one run writes it at a time
-                held.enter_context(engine_run_lock(self.run_engine))
+                held.enter_context(engine_for_run(self.run_engine))
             except RuntimeError as exc:
                 raise dg.Failure(description=str(exc), allow_retries=False) from None
             if context.instance is not None and context.run is not None:

@@ -1,5 +1,6 @@
-"""The engines a run's dbt models, mart checks and publish run on. DuckDB, embedded, is the
-default; `postgres` runs them on a PostgreSQL server, `spark` runs the dbt models on Apache Spark.
+"""The engines a run's rules, dbt models, mart checks and publish run on. DuckDB, embedded, is the
+default; `postgres` runs them on a PostgreSQL server, `spark` runs the rules, the dbt models and
+the mart suites on Apache Spark.
 One module per engine holds what is specific to it outside dbt (dbt's own seam is its dispatch
 macros).
 
@@ -42,14 +43,21 @@ def check_ready(engine: str) -> None:
 
 
 @contextlib.contextmanager
-def engine_run_lock(engine: str) -> Iterator[None]:
-    """Held for a whole run: on a server engine, the database's run lock, so that runs from two
-    state directories (two hosts) never write one database at once. RuntimeError when another
-    run holds it."""
-    if engine != "postgres":
-        yield
-        return
-    from orchestration.engines.postgres import database_run_lock
+def engine_for_run(engine: str) -> Iterator[None]:
+    """Held for a whole run. On Postgres, the database's run lock, so that runs from two state
+    directories (two hosts) never write one database at once: RuntimeError when another run holds
+    it. On Spark, the session the run's rules ran in is stopped when the run ends, however it ends."""
+    if engine == "postgres":
+        from orchestration.engines.postgres import database_run_lock
 
-    with database_run_lock():
+        with database_run_lock():
+            yield
+    elif engine == "spark":
+        from orchestration.engines import spark_rules
+
+        try:
+            yield
+        finally:
+            spark_rules.stop()
+    else:
         yield

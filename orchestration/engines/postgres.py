@@ -75,8 +75,7 @@ def connect() -> psycopg2.extensions.connection:
 def check_reachable() -> None:
     """Connect once, before a run starts: a wrong host or password is said at once, naming the
     server (never the password), not after the export is loaded."""
-    apply_dsn()
-    try:
+    try:  # connect() spreads the DSN and the defaults over the PG* variables the message names
         connect().close()
     except psycopg2.OperationalError as exc:
         where = (f"{os.environ['PGUSER']}@{os.environ['PGHOST']}:{os.environ['PGPORT']}/{os.environ['PGDATABASE']}")

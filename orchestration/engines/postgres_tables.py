@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import duckdb
 import psycopg2
 
+from data_quality.quarantine import validated_rows
 from data_quality.sql import quote_ident, sql_string
 from orchestration.defs.publish.swap import PUBLISH_LOG, PublishEntry
 from orchestration.engines.postgres import connect, readers
@@ -43,13 +44,15 @@ _TYPES = {
 PUBLISHED_SCHEMA = "published"
 
 
-def postgres_type(duckdb_type: str) -> str:
-    """The Postgres column type for a DuckDB one (`DECIMAL(18,2)` -> `numeric(18, 2)`)."""
+def postgres_type(duckdb_type: str, column: str = "") -> str:
+    """The Postgres column type for a DuckDB one (`DECIMAL(18,2)` -> `numeric(18, 2)`); `column`
+    (schema.table.column) names where it was found when there is none."""
     decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", duckdb_type)
     if decimal:
         return f"numeric({decimal[1]}, {decimal[2]})"
     if duckdb_type not in _TYPES:
-        raise ValueError(f"no Postgres type for DuckDB's {duckdb_type}")
+        where = f" (column {column})" if column else ""
+        raise ValueError(f"no Postgres type for DuckDB's {duckdb_type}{where}: the pipeline cannot copy it to the server")
     return _TYPES[duckdb_type]
 
 
@@ -57,26 +60,29 @@ def copy_tables(duck: duckdb.DuckDBPyConnection, schema: str, tables: Iterable[s
                 pg: psycopg2.extensions.connection) -> dict[str, int]:
     """Replace each of `tables` (in schema `schema` of the DuckDB connection) by a table of the same
     name, columns and values in the same schema of Postgres, in one transaction. Returns the rows of each."""
-    counts = {}
     with pg, pg.cursor() as cursor:
-        cursor.execute(f"create schema if not exists {quote_ident(schema)}")
-        for table in tables:
-            source = f"{quote_ident(schema)}.{quote_ident(table)}"
-            columns = duck.execute(f"describe {source}").fetchall()
-            definition = ", ".join(f"{quote_ident(name)} {postgres_type(kind)}" for name, kind, *_ in columns)
-            if _same_shape(cursor, source, definition):
-                cursor.execute(f"truncate {source}")  # the views on it (dbt's staging views) stay
-            else:
-                # A new shape: the views on the old one (dbt's, rebuilt by the run) go with it
-                cursor.execute(f"drop table if exists {source} cascade")
-                cursor.execute(f"create table {source} ({definition})")
-            with tempfile.NamedTemporaryFile(suffix=".csv") as csv:
-                # DuckDB writes NULL unquoted and an empty string quoted: COPY's CSV reads them back apart
-                duck.execute(f"copy {source} to '{csv.name}' (format csv, header false)")
-                with open(csv.name, "rb") as handle:  # bytes: a CRLF inside a value stays one
-                    cursor.copy_expert(f"copy {source} from stdin with (format csv)", handle)
-            counts[table] = cursor.rowcount
-    return counts
+        return {table: _copy_table(duck, schema, table, cursor) for table in tables}
+
+
+def _copy_table(duck: duckdb.DuckDBPyConnection, schema: str, table: str, cursor) -> int:
+    """`copy_tables` for one table, inside the cursor's transaction."""
+    source = f"{quote_ident(schema)}.{quote_ident(table)}"
+    cursor.execute(f"create schema if not exists {quote_ident(schema)}")
+    columns = duck.execute(f"describe {source}").fetchall()
+    definition = ", ".join(f"{quote_ident(name)} {postgres_type(kind, f'{schema}.{table}.{name}')}"
+                           for name, kind, *_ in columns)
+    if _same_shape(cursor, source, definition):
+        cursor.execute(f"truncate {source}")  # the views on it (dbt's staging views) stay
+    else:
+        # A new shape: the views on the old one (dbt's, rebuilt by the run) go with it
+        cursor.execute(f"drop table if exists {source} cascade")
+        cursor.execute(f"create table {source} ({definition})")
+    with tempfile.NamedTemporaryFile(suffix=".csv") as csv:
+        # DuckDB writes NULL unquoted and an empty string quoted: COPY's CSV reads them back apart
+        duck.execute(f"copy {source} to '{csv.name}' (format csv, header false)")
+        with open(csv.name, "rb") as handle:  # bytes: a CRLF inside a value stays one
+            cursor.copy_expert(f"copy {source} from stdin with (format csv)", handle)
+    return cursor.rowcount
 
 
 def _shape(cursor, relation: str) -> list[tuple]:
@@ -194,22 +200,43 @@ def copy_to_duckdb(pg: psycopg2.extensions.connection, tables: Mapping[str, str]
     return counts
 
 
-RUN_INPUT_SCHEMAS = ("validated", "quarantine")
+_FINGERPRINT = "select count(*), max(_row_number), max(_loaded_at) from {}"
 
 
-def load_run_inputs(duck: duckdb.DuckDBPyConnection, pg: psycopg2.extensions.connection) -> dict[str, int]:
-    """Load into the server what the run's dbt reads there: the validated tables (raw without its
-    quarantined rows), the quarantined rows beside them for whoever looks into them, and the
-    run's context (`audit.dbt_run_context`: macros/run_context.sql). Returns the rows of each."""
-    counts = {}
-    for schema in RUN_INPUT_SCHEMAS:
-        names = [name for (name,) in duck.execute(
-            "select table_name from duckdb_tables() where schema_name = $schema and database_name = current_database() "
-            "union all select view_name from duckdb_views() where schema_name = $schema "
-            "and database_name = current_database() order by 1", {"schema": schema}).fetchall()]
-        counts |= {f"{schema}.{name}": rows for name, rows in copy_tables(duck, schema, names, pg).items()}
+def ensure_tables(duck: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str, str]]) -> None:
+    """Make the server hold each (schema, table) of the warehouse as it is now: copied again when
+    the server's differs in its rows, last row number or last load time (every load changes one),
+    or is missing. So a run that re-runs only its later steps never checks an older copy."""
+    with contextlib.closing(connect()) as pg:
+        for schema, table in tables:
+            name = f"{quote_ident(schema)}.{quote_ident(table)}"
+            here = duck.execute(_FINGERPRINT.format(name)).fetchall()[0]
+            there = None
+            with pg, pg.cursor() as cursor:
+                cursor.execute("select to_regclass(%s) is not null", (name,))
+                if cursor.fetchone()[0]:
+                    cursor.execute(_FINGERPRINT.format(name))
+                    there = cursor.fetchone()
+            if there != here:
+                copy_tables(duck, schema, [table], pg)
+
+
+def store_quarantine(duck: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Give the server `quarantine.<table>` as the run's validation left it, and `validated.<table>`
+    (what dbt reads) as the server's raw table without those rows, in one transaction."""
+    with contextlib.closing(connect()) as pg, pg, pg.cursor() as cursor:
+        _copy_table(duck, "quarantine", table, cursor)
+        validated = f"validated.{quote_ident(table)}"
+        cursor.execute("create schema if not exists validated")
+        cursor.execute("select relkind from pg_class where oid = to_regclass(%s)", (validated,))
+        if (cursor.fetchone() or ("v",))[0] != "v":  # a table an earlier version copied there
+            cursor.execute(f"drop table {validated} cascade")
+        cursor.execute(f"create or replace view {validated} as {validated_rows(table)}")
+
+
+def load_run_context(duck: duckdb.DuckDBPyConnection, pg: psycopg2.extensions.connection) -> None:
+    """Copy what the run's dbt reads of the run itself (`audit.dbt_run_context`: macros/run_context.sql)."""
     copy_tables(duck, "audit", ["dbt_run_context"], pg)
-    return counts
 
 
 def publish_on_server(tables: Sequence[tuple[str, str]], entry: PublishEntry) -> dict[str, int]:

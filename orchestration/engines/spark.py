@@ -1,5 +1,6 @@
-"""Apache Spark: the pipeline's Spark session, loading the run's inputs into it, and reading the
-marts it built back into the local marts database.
+"""Apache Spark, where dbt builds: the session settings, loading the run's inputs into Spark's
+catalog, and reading the marts it built back into the local marts database. (The rules run in a
+session of the run's own process: spark_rules.py.)
 
 dbt runs Spark inside its own process (dbt-spark's `session` method, profiles.yml `spark`). Both it
 and the pipeline keep Spark's tables and catalog in the state directory: the tables as Parquet
@@ -26,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from data_quality.sql import quote_ident, sql_string
+from orchestration.runtime.dbt_child import die_with_parent
 
 RUN_INPUT_SCHEMAS = ("validated", "quarantine")
 
@@ -48,12 +50,34 @@ def settings(home: Path) -> dict[str, str]:
 
 def session(home: Path):
     """A Spark session on the state directory's tables; the caller stops it."""
+    return build_session("crm-kpi", settings(home), hive=True)
+
+
+def build_session(app: str, conf: dict[str, str], hive: bool):
+    """A local Spark session named `app` with the settings `conf`; its catalog in the Hive
+    metastore (`hive`) or in memory."""
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("crm-kpi").enableHiveSupport()
-    for key, value in settings(home).items():
+    builder = SparkSession.builder.appName(app)
+    builder = builder.enableHiveSupport() if hive else builder.config("spark.sql.catalogImplementation", "in-memory")
+    for key, value in conf.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
+
+
+def write_parquet(duck: duckdb.DuckDBPyConnection, schema: str, table: str, folder: Path) -> None:
+    """Write the warehouse's `schema.table` as `folder/data.parquet`, the folder made anew."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    duck.execute(f"copy {quote_ident(schema)}.{quote_ident(table)} to "
+                 f"{sql_string(str(folder / 'data.parquet'))} (format parquet)")
+
+
+def name_table(spark, schema: str, table: str, folder: Path) -> None:
+    """Name the Parquet files in `folder` as the Spark table `schema.table`."""
+    spark.sql(f"create database if not exists `{schema}`")
+    spark.sql(f"drop table if exists `{schema}`.`{table}`")
+    spark.sql(f"create table `{schema}`.`{table}` using parquet location {spark_string(str(folder))}")
 
 
 def _tables(duck: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
@@ -80,20 +104,14 @@ def load_run_inputs(warehouse: Path, home: Path) -> dict[str, int]:
             wanted[schema] = _tables(duck, schema)
         for schema, tables in wanted.items():
             for table in tables:
-                folder = inputs / schema / table
-                folder.mkdir(parents=True)
-                duck.execute(f"copy {quote_ident(schema)}.{quote_ident(table)} to "
-                             f"{sql_string(str(folder / 'data.parquet'))} (format parquet)")
+                write_parquet(duck, schema, table, inputs / schema / table)
     spark = session(home)
     counts = {}
     try:
         for schema, tables in wanted.items():
-            spark.sql(f"create database if not exists `{schema}`")
             for table in tables:
-                name = f"`{schema}`.`{table}`"
-                spark.sql(f"drop table if exists {name}")
-                spark.sql(f"create table {name} using parquet location {spark_string(str(inputs / schema / table))}")
-                counts[f"{schema}.{table}"] = spark.table(name).count()
+                name_table(spark, schema, table, inputs / schema / table)
+                counts[f"{schema}.{table}"] = spark.table(f"`{schema}`.`{table}`").count()
     finally:
         spark.stop()
     return counts
@@ -109,16 +127,13 @@ def table_folder(home: Path, schema: str, table: str) -> Path:
     return Path(settings(home)["spark.sql.warehouse.dir"]) / f"{schema}.db" / table
 
 
-def mirror_tables(duck: duckdb.DuckDBPyConnection, home: Path, mirror: dict[tuple[str, str], str]) -> dict[str, int]:
+def mirror_tables(duck: duckdb.DuckDBPyConnection, home: Path, mirror: dict[tuple[str, str], str]) -> None:
     """Replace each DuckDB table that `mirror` names by the Spark table of its (schema, table) key,
     read from the Parquet files Spark wrote: the marts Spark built become the local marts database
-    the checks read and the publish copies. Returns the rows of each."""
-    counts = {}
+    the reconciliation checks read and the publish copies."""
     for (schema, table), target in mirror.items():
         files = sql_string(str(table_folder(home, schema, table) / "*.parquet"))
         duck.execute(f"create or replace table {target} as select * from read_parquet({files})")
-        counts[target] = duck.execute(f"select count(*) from {target}").fetchall()[0][0]
-    return counts
 
 
 def check_ready() -> None:
@@ -152,7 +167,9 @@ def run_in_child(command: str, warehouse: Path, home: Path, log: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The child process's entry: do `command`, print its result as one JSON line."""
+    """The child process's entry: do `command`, print its result as one JSON line. It dies with
+    the run that started it, as dbt does (its JVM follows: it ends when this process's pipe closes)."""
+    die_with_parent()
     parser = argparse.ArgumentParser(prog="python -m orchestration.engines.spark")
     parser.add_argument("command", choices=["load"])
     parser.add_argument("--warehouse", type=Path, required=True)

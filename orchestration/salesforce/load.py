@@ -55,7 +55,8 @@ _PARSERS = {
     "datetime": "try_cast(try_cast({v} as timestamptz) as timestamp)",
     "date": "try_cast({v} as date)",
     "currency": "try_cast({v} as decimal(18,2))",
-    "number": "try_cast({v} as double)",
+    # NaN and infinity are no measurement: pandas would take NaN as missing, SQL engines as a value
+    "number": "case when isfinite(try_cast({v} as double)) then try_cast({v} as double) end",
     "integer": "try_cast({v} as bigint)",
 }
 
@@ -64,7 +65,7 @@ _RULES = {
     "datetime": "must be an ISO-8601 datetime",
     "date": "must be a date (YYYY-MM-DD)",
     "currency": "must be a number with at most 16 digits before the decimal point",
-    "number": "must be a number",
+    "number": "must be a finite number",
     "integer": "must be a whole number",
 }
 
@@ -72,6 +73,8 @@ _RULES = {
 def _parse_expr(f: Field, source_col: str, source_type: str) -> str:
     col = quote_ident(source_col)
     if source_type != "VARCHAR":  # typed input (Parquet): let DuckDB convert natively
+        if f.type == "number":
+            return _PARSERS["number"].format(v=col)
         return f"try_cast({col} as {f.duckdb_type})"
     text = f"nullif(trim({col}), '')"
     if f.type == "string":

@@ -28,24 +28,9 @@ from orchestration.kpi_catalog import load_catalog
 from tests.support.dbt_runs import assert_every_unit_test_passed, run_dbt
 from tests.support.demo import PIPELINE_AS_OF
 from tests.support.mart_equality import assert_same_mart, assert_same_parquet_copy
-from tests.support.postgres import rows, start_cluster
+from tests.support.postgres import rows
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def postgres(monkeypatch_module):
-    cluster = start_cluster()
-    for name, value in cluster.environment().items():
-        monkeypatch_module.setenv(name, value)
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,7 @@ import pytest
 
 from orchestration.engines.postgres import connect
 from orchestration.engines.postgres_tables import copy_tables, copy_to_duckdb, duckdb_type, postgres_type
-from tests.support.postgres import rows, start_cluster
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    cluster = start_cluster()
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in cluster.environment().items():
-            patch.setenv(name, value)
-        yield cluster
-    cluster.stop()
+from tests.support.postgres import rows
 
 
 def test_duckdb_types_map_to_postgres_types_that_hold_the_same_values():

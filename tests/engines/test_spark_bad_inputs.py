@@ -4,7 +4,8 @@ run with `crm-kpi run --engine spark`.
 
 - The quarantine run: every row that breaks a rule is quarantined with that rule, in the local
   warehouse and in the files Spark's `quarantine` table is named over, and kept out of what the
-  run publishes.
+  run publishes. The rules ran on Spark (Great Expectations' Spark engine); the quarantine holds
+  exactly the rows the suites compiled to DuckDB SQL find in the same raw tables.
 - The broken files run: each bad file holds the run back with one line naming the file, the
   column and the rule, and the published files stay as they were.
 
@@ -17,7 +18,14 @@ import duckdb
 import pytest
 
 from tests.support.bad_input_cases import HeldBack, Quarantined, marker
-from tests.support.bad_input_runs import assert_held_back, assert_quarantined, params, run_cases
+from tests.support.bad_input_runs import (
+    assert_held_back,
+    assert_quarantined,
+    params,
+    quarantine_by_duckdb,
+    raw_validation_engines,
+    run_cases,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -44,3 +52,15 @@ def test_on_spark_a_row_that_breaks_a_rule_is_quarantined_and_kept_out_of_what_i
 @pytest.mark.parametrize("case", params(("broken_files",), HeldBack))
 def test_on_spark_a_bad_file_holds_the_run_back_with_one_line_naming_it(spark_runs, case):
     assert_held_back(spark_runs["broken_files"], case)  # and the published files unchanged
+
+
+def test_on_spark_the_rules_run_on_spark_find_exactly_the_rows_duckdb_finds(spark_runs):
+    run = spark_runs["quarantine"]
+    expected = quarantine_by_duckdb(run)
+    inputs = run.home / "spark" / "inputs" / "quarantine"
+    con = duckdb.connect()
+    in_spark = {table: sorted(con.execute(f"select _row_number, _quarantine_rules from '{inputs / table}/*.parquet'"
+                                          ).fetchall()) for table in expected}
+    assert in_spark == expected
+    assert sum(map(len, expected.values())) >= len(params(("quarantine",), Quarantined))
+    assert raw_validation_engines(run) == {"great_expectations spark"}

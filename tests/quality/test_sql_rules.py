@@ -11,6 +11,7 @@ import duckdb
 import great_expectations as gx
 import great_expectations.expectations as gxe
 import pytest
+from great_expectations.expectations.row_conditions import Column
 
 from data_quality.rules import SALESFORCE_ID_REGEX
 from data_quality.sql_rules import compile_rule, python_regex_as_re2
@@ -57,10 +58,8 @@ EDGE_SUITE = [
     lambda: gxe.ExpectColumnValuesToBeNull(column="n"),
     lambda: gxe.ExpectColumnValuesToNotBeNull(column="id"),
     lambda: gxe.ExpectColumnValuesToNotBeNull(column="n"),
-    lambda: gxe.ExpectColumnValuesToNotBeNull(column="amount", row_condition="_parse_error.isnull()",
-                                              condition_parser="pandas"),
-    lambda: gxe.ExpectColumnValuesToNotBeNull(column="d", row_condition="_parse_error.notnull()",
-                                              condition_parser="pandas"),
+    lambda: gxe.ExpectColumnValuesToNotBeNull(column="amount", row_condition=Column("_parse_error").is_null()),
+    lambda: gxe.ExpectColumnValuesToNotBeNull(column="d", row_condition=Column("_parse_error").is_not_null()),
     lambda: gxe.ExpectColumnValuesToBeUnique(column="id"),
     lambda: gxe.ExpectColumnValuesToBeUnique(column="n"),
     lambda: gxe.ExpectColumnValuesToBeUnique(column="s"),
@@ -75,10 +74,8 @@ EDGE_SUITE = [
     lambda: gxe.ExpectColumnValuesToBeBetween(column="d", min_value=dt.datetime(1990, 1, 1),
                                               max_value=dt.datetime(2036, 12, 1)),
     lambda: gxe.ExpectColumnValuesToBeInSet(column="b", value_set=[True]),
-    lambda: gxe.ExpectColumnValuesToBeInSet(column="b", value_set=[True], row_condition="flag == True",
-                                            condition_parser="pandas"),
-    lambda: gxe.ExpectColumnValuesToBeInSet(column="b", value_set=[False], row_condition="flag == False",
-                                            condition_parser="pandas"),
+    lambda: gxe.ExpectColumnValuesToBeInSet(column="b", value_set=[True], row_condition=Column("flag") == True),  # noqa: E712
+    lambda: gxe.ExpectColumnValuesToBeInSet(column="b", value_set=[False], row_condition=Column("flag") == False),  # noqa: E712
     lambda: gxe.ExpectColumnValuesToBeInSet(column="s", value_set=["Open", "O'Brien", "x"]),
     lambda: gxe.ExpectColumnValuesToBeInSet(column="s", value_set=[]),
     lambda: gxe.ExpectColumnValuesToBeInSet(column="n", value_set=[0, 1.0, 100]),
@@ -123,6 +120,11 @@ def test_a_rule_on_a_column_the_table_lacks_is_left_to_great_expectations_which_
     assert outcome.outcomes[0].error is not None and not outcome.outcomes[0].success
 
 
+def _condition(condition) -> dict:
+    """A row condition as an expectation's kwargs hold it."""
+    return gxe.ExpectColumnValuesToNotBeNull(column="s", row_condition=condition).configuration.kwargs["row_condition"]
+
+
 TYPES = {"s": "VARCHAR", "n": "DOUBLE", "i": "BIGINT", "ts": "TIMESTAMP", "d": "DATE", "b": "BOOLEAN"}
 
 
@@ -134,9 +136,12 @@ TYPES = {"s": "VARCHAR", "n": "DOUBLE", "i": "BIGINT", "ts": "TIMESTAMP", "d": "
     ("expect_column_values_to_match_regex", {"column": "s", "regex": r"^\d+$"}),  # \d: Unicode digits in Python
     ("expect_column_values_to_match_regex", {"column": "s", "regex": "^(?=a)"}),  # look-ahead: not in RE2
     ("expect_column_values_to_match_regex", {"column": "i", "regex": "^1"}),  # pandas matches str(value)
-    ("expect_column_values_to_not_be_null", {"column": "s", "row_condition": "s == 'a'", "condition_parser": "pandas"}),
-    ("expect_column_values_to_not_be_null", {"column": "s", "row_condition": 's IS NULL', "condition_parser": "spark"}),
-    ("expect_column_values_to_be_unique", {"column": "s", "row_condition": "b == True", "condition_parser": "pandas"}),
+    ("expect_column_values_to_not_be_null", {"column": "s", "row_condition": _condition(Column("s") == "a")}),
+    ("expect_column_values_to_not_be_null", {"column": "s", "row_condition": _condition(Column("b") != True)}),  # noqa: E712
+    ("expect_column_values_to_not_be_null", {"column": "s", "row_condition": _condition(
+        (Column("b") == True) & Column("s").is_null())}),  # noqa: E712
+    ("expect_column_values_to_not_be_null", {"column": "s", "row_condition": "s.isnull()", "condition_parser": "pandas"}),
+    ("expect_column_values_to_be_unique", {"column": "s", "row_condition": _condition(Column("b") == True)}),  # noqa: E712
     ("expect_column_values_to_be_of_type", {"column": "s", "type_": "str"}),
 ])
 def test_what_would_compare_differently_in_sql_is_not_compiled(expectation_type, kwargs):

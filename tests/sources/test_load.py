@@ -164,6 +164,37 @@ def test_a_typed_parquet_value_that_does_not_fit_its_field_is_named_by_its_row(t
                                          "'Amount must be a number with at most 16 digits before the decimal point'")]
 
 
+def test_nan_or_infinity_in_a_number_field_is_no_measurement_and_its_record_goes_to_quarantine(tmp_path):
+    # pandas would take NaN as missing and a SQL engine as a value: no engine may see it at all
+    header = OPPORTUNITY_HEADER + ",Probability"
+    rows = ["006A,005A,Prospecting,5,2025-01-01,0,0,2025-01-01T00:00:00Z,NaN",
+            "006B,005A,Prospecting,5,2025-01-01,0,0,2025-01-01T00:00:00Z,-inf",
+            "006C,005A,Prospecting,5,2025-01-01,0,0,2025-01-01T00:00:00Z,12.5"]
+    con, result = _load(tmp_path, "\n".join([header, *rows]) + "\n")
+    assert result.unparsed_rows == 2
+    assert con.execute("select id, probability, _parse_error from raw.opportunity order by id").fetchall() == [
+        ("006A", None, "Opportunity.csv line 2: column Probability: 'NaN' breaks the rule "
+                       "'Probability must be a finite number'"),
+        ("006B", None, "Opportunity.csv line 3: column Probability: '-inf' breaks the rule "
+                       "'Probability must be a finite number'"),
+        ("006C", 12.5, None)]
+
+
+def test_nan_in_a_typed_parquet_number_is_named_by_its_row(tmp_path):
+    path = tmp_path / "Opportunity.parquet"
+    duckdb.sql(f"""copy (select * from (values
+                   ('006A', '005A', 'Prospecting', 5.0, '2025-01-01', false, false, '2025-01-01T00:00:00Z', 'nan'::double),
+                   ('006B', '005A', 'Prospecting', 5.0, '2025-01-01', false, false, '2025-01-01T00:00:00Z', 10.0))
+                   as t(Id, OwnerId, StageName, Amount, CloseDate, IsClosed, IsWon, CreatedDate, Probability))
+                   to '{path}' (format parquet)""")
+    con = duckdb.connect()
+    result = load_object(con, OPPORTUNITY, path, LOADED_AT)
+    assert result.unparsed_rows == 1
+    assert con.execute("select id, probability, _parse_error from raw.opportunity order by id").fetchall() == [
+        ("006A", None, "Opportunity.parquet row 1: column Probability: 'nan' breaks the rule "
+                       "'Probability must be a finite number'"), ("006B", 10.0, None)]
+
+
 def test_a_record_cut_short_is_loaded_as_an_empty_row_holding_its_line_reason_and_text(tmp_path):
     con, result = _load(tmp_path, OPPORTUNITY_HEADER + "\n"
                         "006A,005A,Prospecting,5,2025-01-01,0,0,2025-01-01T00:00:00Z\n006B,005A,Prosp")

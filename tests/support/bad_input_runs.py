@@ -7,6 +7,7 @@ reaches the terminal (a traceback, say) is what the test sees.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 from data_quality.config import load_quality_config
 from data_quality.rules import RuleContext, build_suite, validation_query
 from data_quality.sql import quote_ident
+from data_quality.validate import validate_query
 from orchestration.defs.resource_types import configured_stages
 from orchestration.salesforce.objects import OBJECTS
 from tests.support import REPO
@@ -189,20 +191,51 @@ def assert_held_back(run: Run, case: Case) -> None:
     assert any(all(part in line for part in outcome.says) for line in run.output.splitlines()), run.output
 
 
+def _raw_suites(con: duckdb.DuckDBPyConnection):
+    """(object, table, suite, rules) of every raw table in the run's warehouse, for the corpus's as-of date."""
+    currencies = tuple(row[0] for row in con.execute(
+        "select distinct iso_code from raw.currency_type where iso_code is not null order by 1").fetchall())
+    context = RuleContext(as_of=PIPELINE_AS_OF, stages=tuple(configured_stages()), currencies=currencies,
+                          lead_statuses=tuple(load_quality_config().lead_statuses))
+    tables = {row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+    for obj in OBJECTS:
+        if obj.table in tables:
+            yield (obj.api_name, obj.table, *build_suite(obj.api_name, obj.table, context))
+
+
 def failing_rules_by_engine(run: Run) -> dict[str, set[str]]:
     """Validate every raw table the run left with both engines (DuckDB SQL, Great Expectations),
     asserting that they find the same rows; return each table's failing rules."""
     failing: dict[str, set[str]] = {}
     with duckdb.connect(str(run.home / "warehouse.duckdb"), read_only=True) as con:
-        currencies = tuple(row[0] for row in con.execute(
-            "select distinct iso_code from raw.currency_type where iso_code is not null order by 1").fetchall())
-        context = RuleContext(as_of=PIPELINE_AS_OF, stages=tuple(configured_stages()), currencies=currencies,
-                              lead_statuses=tuple(load_quality_config().lead_statuses))
-        tables = {row[0] for row in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
-        for obj in OBJECTS:
-            if obj.table in tables:
-                suite, _ = build_suite(obj.api_name, obj.table, context)
-                found = assert_duckdb_finds_what_ge_finds(con, validation_query(obj.api_name, obj.table), suite)
-                failing[obj.table] = {rule for rule, (count, *_) in found.items() if count}
+        for name, table, suite, _ in _raw_suites(con):
+            found = assert_duckdb_finds_what_ge_finds(con, validation_query(name, table), suite)
+            failing[table] = {rule for rule, (count, *_) in found.items() if count}
     return failing
+
+
+def quarantine_by_duckdb(run: Run) -> dict[str, list[tuple[int, str]]]:
+    """What quarantine should hold after the run, found independently: every raw table the run
+    left validated by the suites compiled to DuckDB SQL, each row that breaks a row-level rule
+    with the rules it breaks (as `_quarantine_rules` lists them), by table."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    with duckdb.connect(str(run.home / "warehouse.duckdb"), read_only=True) as con:
+        for name, table, suite, rules in _raw_suites(con):
+            outcome = validate_query(con, validation_query(name, table), suite, engine="duckdb")
+            by_row: dict[int, list[str]] = {}
+            for rule in outcome.outcomes:
+                if rules[rule.rule].row_level:
+                    for row in rule.failing_rows:
+                        by_row.setdefault(row, []).append(rule.rule)
+            found[table] = sorted((row, ", ".join(sorted(names))) for row, names in by_row.items())
+    return found
+
+
+def raw_validation_engines(run: Run) -> set[str]:
+    """The engines that validated the raw tables last (in the run), as their stored results say:
+    `raw/<table>/<run id>/<time>/`, the newest time of each table."""
+    engines = set()
+    for table in (run.home / "gx" / "uncommitted" / "validations" / "raw").iterdir():
+        newest = max(table.glob("*/*/*.json"), key=lambda path: path.parent.name)
+        engines.add(json.loads(newest.read_text())["meta"]["engine"])
+    return engines

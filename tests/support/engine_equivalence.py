@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import duckdb
 import great_expectations as gx
+import pandas as pd
 
 from data_quality.validate import validate_query
 
@@ -33,3 +37,25 @@ def assert_duckdb_finds_what_ge_finds(con: duckdb.DuckDBPyConnection, query: str
         assert not differ and in_sql.keys() == in_ge.keys(), f"{suite.name}: {name} differ (DuckDB, GE): {differ}"
     assert sql.result.success == ge.result.success
     return _found(sql)
+
+
+def edge_case_table(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """`<schema>.t`: the edge-case rows of tests/quality/test_sql_rules.py, for another engine to
+    validate. NaN aside: the loader lets no NaN into raw (pandas takes it as missing, a SQL engine
+    or Spark as a value), tests/sources/test_load.py."""
+    from tests.quality.test_sql_rules import ROWS
+
+    con.execute(f"create schema {schema}")
+    con.execute(f"""create table {schema}.t (_row_number bigint, id varchar, n double, amount decimal(18, 2),
+                    ts timestamp, d date, b boolean, flag boolean, _parse_error varchar, s varchar)""")
+    con.executemany(f"insert into {schema}.t values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(*row[:2], None if row[2] == "nan" else row[2], *row[3:]) for row in ROWS])
+
+
+def as_pandas_shows(value):
+    """A sample value as pandas shows it (a server or Spark returns dates and exact decimals)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    return value

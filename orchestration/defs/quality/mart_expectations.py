@@ -3,7 +3,8 @@ Expectations on the finished table before it is published, with a Data Docs page
 
 All marts are checked in one step: they are built by one dbt step, and a step per mart cost a run
 more in Dagster's bookkeeping than the suites themselves. They are checked where they were built:
-in DuckDB (the suite compiled to SQL), or on the Postgres engine's server by GE's SQL engine.
+in DuckDB (the suite compiled to SQL), on the Postgres engine's server by GE's SQL engine, or on
+Spark, over the Parquet files Spark's dbt wrote, by GE's Spark engine.
 """
 
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from orchestration.defs.quality.results import to_check_result
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.defs.transform.manifest import load_manifest
-from orchestration.engines import postgres
+from orchestration.engines import postgres, spark, spark_rules
 from orchestration.kpi_catalog import load_catalog, unmeasured_kpis
 from orchestration.settings import MARTS_DATABASE
 
@@ -45,6 +46,7 @@ MARTS: dict[dg.AssetKey, MartSuite] = {
 def mart_expectations(context: dg.AssetCheckExecutionContext, pipeline: PipelineConfig,
                       warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
     selected = context.selected_asset_check_keys
+    home = pipeline.paths.home
     with warehouse.get_connection() as con:
         # a KPI the export cannot measure must be NULL throughout, not merely allowed to be
         missing = set(objects_not_exported(con))
@@ -57,6 +59,9 @@ def mart_expectations(context: dg.AssetCheckExecutionContext, pipeline: Pipeline
                 suite = build_mart_suite(_manifest, mart.model, unmeasured).suite if unmeasured else mart.suite
                 if pipeline.run_engine == "postgres":  # where the marts are: GE's SQL engine on the server
                     outcome = validate_on_server(postgres.SQLALCHEMY_URL, mart.query(MARTS_DATABASE), suite)
+                elif pipeline.run_engine == "spark":  # the files Spark's dbt wrote, named in the rules' session
+                    spark_rules.name_files(home, MARTS_DATABASE, mart.model, spark.table_folder(home, "marts", mart.model))
+                    outcome = spark_rules.validate(home, mart.query(MARTS_DATABASE), suite)
                 else:
                     outcome = validate_query(con, mart.query(MARTS_DATABASE), suite, chunk_key=mart.chunk_key)
             except Exception as exc:  # noqa: BLE001 - this mart is not audited: held back, the others still checked

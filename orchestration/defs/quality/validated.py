@@ -3,19 +3,29 @@ that break a row-level rule moved aside to `quarantine.<object>`, as `validated.
 table the dbt models read). Its blocking `expectations` check holds the run back when a rule fails
 on more rows than its threshold allows. After a merge load only the rows it changed and the rows in
 quarantine are validated (see data_quality/validation_scope.py).
+
+On the Postgres and Spark engines the suite runs on the engine, by Great Expectations' SQL or Spark
+engine, on copies of the raw tables it reads, made there first (copied again whenever the
+warehouse's differ); the failing rows it finds are quarantined in the local warehouse and in the
+engine (on Spark, by the dbt step's load).
 """
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import dagster as dg
 
 from data_quality.config import load_quality_config
 from data_quality.data_docs import store_result
+from data_quality.outcomes import SuiteOutcome
 from data_quality.raw_validation import validate_raw
 from data_quality.rules import OBJECT_RULES, RuleContext
+from data_quality.validate_sqlalchemy import validate_on_server
 from orchestration.defs.metadata import ROW_COUNT
 from orchestration.defs.quality.results import to_check_result
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
+from orchestration.engines import postgres, postgres_tables, spark_rules
 from orchestration.salesforce.objects import OBJECTS, OBJECTS_BY_NAME, SObject
 
 
@@ -24,6 +34,23 @@ def _rule_context(con, pipeline: PipelineConfig) -> RuleContext:
         "select distinct iso_code from raw.currency_type where iso_code is not null order by 1").fetchall())
     return RuleContext(as_of=pipeline.as_of_date, stages=tuple(pipeline.opportunity_stages),
                        currencies=currencies, lead_statuses=tuple(load_quality_config().lead_statuses))
+
+
+def _where_rules_run(con, pipeline: PipelineConfig) -> Callable[[str, Any, list], SuiteOutcome] | None:
+    """How this run checks a table's rules: in DuckDB (None), or on the engine, which is first
+    made to hold the warehouse tables the validation query reads, as they are now."""
+    home = pipeline.paths.home
+    if pipeline.run_engine == "postgres":
+        def on_server(query: str, suite, tables: list[tuple[str, str]]) -> SuiteOutcome:
+            postgres_tables.ensure_tables(con, tables)
+            return validate_on_server(postgres.SQLALCHEMY_URL, query, suite)
+        return on_server
+    if pipeline.run_engine == "spark":
+        def on_spark(query: str, suite, tables: list[tuple[str, str]]) -> SuiteOutcome:
+            spark_rules.ensure_tables(con, home, tables)
+            return spark_rules.validate(home, query, suite)
+        return on_spark
+    return None
 
 
 def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
@@ -43,7 +70,10 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
     def _validate(context: dg.AssetExecutionContext, pipeline: PipelineConfig, warehouse: WarehouseResource):
         with warehouse.get_connection() as con:
             done = validate_raw(con, obj.api_name, obj.table, _rule_context(con, pipeline), pipeline.run_load_mode,
-                                load_quality_config(), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None))
+                                load_quality_config(), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+                                validate=_where_rules_run(con, pipeline))
+            if pipeline.run_engine == "postgres":  # dbt reads it there (Spark's dbt step loads its own)
+                postgres_tables.store_quarantine(con, obj.table)
         page = store_result(pipeline.paths.data_docs, pipeline.paths.gx_stores, done.suite, done.outcome.result,
                             run_name=context.run.run_id, batch=f"raw.{obj.table}")
         docs = {"data_docs": dg.MetadataValue.url(page.as_uri())}

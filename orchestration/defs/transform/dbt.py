@@ -18,7 +18,7 @@ from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.manifest import layer, load_manifest, published_relations, selectors_for
-from orchestration.engines import postgres, postgres_tables, spark
+from orchestration.engines import postgres, postgres_tables, spark, spark_rules
 from orchestration.runtime.dbt_child import PARENT_ENV, stop
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
 from orchestration.warehouse import local_table
@@ -115,12 +115,12 @@ def crm_kpi_dbt_models(
         switched = engine_switched(con, pipeline.run_engine)
         raw_rows = con.execute("select coalesce(sum(estimated_size), 0) from duckdb_tables() "
                                "where schema_name = 'raw'").fetchall()[0][0]
-        if pipeline.run_engine == "postgres":
+        if pipeline.run_engine == "postgres":  # the validated tables are there already (quality/validated.py)
             with contextlib.closing(postgres.connect()) as pg:
-                loaded = postgres_tables.load_run_inputs(con, pg)
-            context.log.info(f"Copied into PostgreSQL: {sum(loaded.values()):,} rows of {len(loaded)} tables.")
+                postgres_tables.load_run_context(con, pg)
     warehouse.release()  # dbt opens the files next: one writer at a time
     if pipeline.run_engine == "spark":  # in a process of its own, which reads the released warehouse
+        spark_rules.stop()  # the rules' session: its JVM goes before the next one starts
         try:
             loaded = spark.run_in_child("load", paths.warehouse, paths.home, paths.logs / "spark_load.log")
         except RuntimeError as exc:
