@@ -98,11 +98,13 @@ def _domain(kwargs: dict, types: dict[str, str]) -> str | None:
     return None
 
 
-def python_regex_as_re2(regex: str) -> str | None:
+def python_regex_as_re2(regex: str, end: str = "$") -> str | None:
     """`regex` for DuckDB's RE2, matching what Python's `re.search` matches, or None when unsure.
 
     Python's `$` also matches just before a final newline, which RE2's does not; escapes such as
-    `\\d` or `\\w` mean more in Python (any Unicode digit), and look-arounds do not exist in RE2."""
+    `\\d` or `\\w` mean more in Python (any Unicode digit), and look-arounds do not exist in RE2.
+    `end` is the engine's end of text: `$` for RE2 and Postgres, `\\z` for Java (Spark), whose
+    `$` also matches before a final `\\r`."""
     if re.search(r"\\[A-Za-z0-9]|\(\?[=!<P]|\{,", regex):
         return None
     out, in_class, escaped = [], False, False
@@ -120,7 +122,7 @@ def python_regex_as_re2(regex: str) -> str | None:
             out.append(char)
             in_class = True
         elif char == "$":
-            out.append("(?:\n?$)")
+            out.append(f"(?:\n?{end})")
         else:
             out.append(char)
     return "".join(out)

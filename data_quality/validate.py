@@ -10,6 +10,7 @@ uniqueness is global uniqueness, and counts add up. Either way each failing row 
 
 from __future__ import annotations
 
+import copy
 import heapq
 import math
 import time
@@ -33,6 +34,7 @@ from data_quality.outcomes import (
     clean,
     sample_value,
 )
+from data_quality.sql_rules import python_regex_as_re2
 from data_quality.validate_sql import validate_in_duckdb
 
 DEFAULT_CHUNK_ROWS = 250_000
@@ -48,6 +50,21 @@ def ephemeral_context():
     # Progress bars are for notebooks; here they would only flood the run logs.
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
+
+
+def in_engine_terms(suite: gx.ExpectationSuite, end: str = "$") -> gx.ExpectationSuite:
+    """`suite` with each regular expression rewritten to match on a SQL server or Spark what
+    Python's `re.search` matches (the suites' meaning, GE's pandas engine's), `end` being the
+    engine's end of text (python_regex_as_re2). A regex the rewrite does not cover stays as written."""
+    expectations = []
+    for expectation in suite.expectations:
+        kwargs = expectation.configuration.kwargs
+        regex = python_regex_as_re2(kwargs["regex"], end) if "regex" in kwargs else None
+        if regex is not None:
+            expectations.append(type(expectation)(**{**kwargs, "regex": regex}, meta=expectation.meta))
+        else:
+            expectations.append(copy.copy(expectation))  # an expectation belongs to one suite
+    return gx.ExpectationSuite(name=suite.name, expectations=expectations)
 
 
 def index_columns(columns) -> list[str]:

@@ -10,7 +10,7 @@ import time
 import great_expectations as gx
 
 from data_quality.outcomes import SAMPLE_SIZE, SuiteOutcome
-from data_quality.validate import ephemeral_context, index_columns, whole_table_outcome
+from data_quality.validate import ephemeral_context, in_engine_terms, index_columns, whole_table_outcome
 
 
 def validate_frame(frame, suite: gx.ExpectationSuite) -> SuiteOutcome:
@@ -22,7 +22,8 @@ def validate_frame(frame, suite: gx.ExpectationSuite) -> SuiteOutcome:
         source = ephemeral_context().data_sources.add_spark("spark")
         batch = source.add_dataframe_asset(name="rows").add_batch_definition_whole_dataframe("all").get_batch(
             batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE",
+        # Java's `$` also matches before a final `\r`: `\z` is the end of the text
+        result = batch.validate(in_engine_terms(suite, end=r"\z"), result_format={"result_format": "COMPLETE",
                                                       "unexpected_index_column_names": index_columns(frame.columns),
                                                       "partial_unexpected_count": SAMPLE_SIZE})
     finally:

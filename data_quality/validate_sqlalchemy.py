@@ -4,30 +4,13 @@ own SQL engine (SQLAlchemy): the server computes every metric, and only what fai
 
 from __future__ import annotations
 
-import copy
 import time
 
 import great_expectations as gx
 import sqlalchemy
 
 from data_quality.outcomes import SuiteOutcome
-from data_quality.sql_rules import python_regex_as_re2
-from data_quality.validate import ephemeral_context, index_columns, whole_table_outcome
-
-
-def in_server_terms(suite: gx.ExpectationSuite) -> gx.ExpectationSuite:
-    """`suite` with each regular expression rewritten to match on the server what Python's
-    `re.search` matches (the suites' meaning, GE's pandas engine's): a POSIX `$`, as RE2's, does
-    not match before a final newline. A regex the rewrite does not cover stays as written."""
-    expectations = []
-    for expectation in suite.expectations:
-        kwargs = expectation.configuration.kwargs
-        regex = python_regex_as_re2(kwargs["regex"]) if "regex" in kwargs else None
-        if regex is not None:
-            expectations.append(type(expectation)(**{**kwargs, "regex": regex}, meta=expectation.meta))
-        else:
-            expectations.append(copy.copy(expectation))  # an expectation belongs to one suite
-    return gx.ExpectationSuite(name=suite.name, expectations=expectations)
+from data_quality.validate import ephemeral_context, in_engine_terms, index_columns, whole_table_outcome
 
 
 def validate_on_server(url: str, query: str, suite: gx.ExpectationSuite) -> SuiteOutcome:
@@ -42,7 +25,7 @@ def validate_on_server(url: str, query: str, suite: gx.ExpectationSuite) -> Suit
         batch = source.add_query_asset(name="rows", query=query).add_batch_definition_whole_table("all").get_batch()
         # GE's SQL engine lists at most `partial_unexpected_count` failing rows, even in COMPLETE:
         # quarantine needs every one of them.
-        result = batch.validate(in_server_terms(suite), result_format={
+        result = batch.validate(in_engine_terms(suite), result_format={
             "result_format": "COMPLETE", "unexpected_index_column_names": index_columns(columns),
             "partial_unexpected_count": max(rows, 1)})
     finally:

@@ -201,6 +201,14 @@ def check_at_run_start(path: Path, rebuilds: bool, now: dt.datetime | None = Non
     return moved
 
 
+def schema_relations(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    """The tables and views of `schema` in the warehouse itself (not the attached marts)."""
+    return [name for (name,) in con.execute(
+        "select table_name from duckdb_tables() where schema_name = $schema and database_name = current_database() "
+        "union all select view_name from duckdb_views() where schema_name = $schema "
+        "and database_name = current_database() order by 1", {"schema": schema}).fetchall()]
+
+
 def local_table(con: duckdb.DuckDBPyConnection, layer: str, name: str) -> str:
     """Where the published table `name` of `layer` is on a warehouse connection: the marts
     database, or a schema of the warehouse (made if missing). An engine that builds the marts

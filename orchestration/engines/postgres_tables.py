@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import duckdb
 import psycopg2
+import psycopg2.errors
 
 from data_quality.quarantine import validated_rows
 from data_quality.sql import quote_ident, sql_string
@@ -42,6 +43,7 @@ _TYPES = {
 
 
 PUBLISHED_SCHEMA = "published"
+COPY_LOCK_TIMEOUT_SECONDS = 60
 
 
 def postgres_type(duckdb_type: str, column: str = "") -> str:
@@ -71,12 +73,18 @@ def _copy_table(duck: duckdb.DuckDBPyConnection, schema: str, table: str, cursor
     columns = duck.execute(f"describe {source}").fetchall()
     definition = ", ".join(f"{quote_ident(name)} {postgres_type(kind, f'{schema}.{table}.{name}')}"
                            for name, kind, *_ in columns)
-    if _same_shape(cursor, source, definition):
-        cursor.execute(f"truncate {source}")  # the views on it (dbt's staging views) stay
-    else:
-        # A new shape: the views on the old one (dbt's, rebuilt by the run) go with it
-        cursor.execute(f"drop table if exists {source} cascade")
-        cursor.execute(f"create table {source} ({definition})")
+    # another session's open transaction that read the table would hold the copy forever
+    cursor.execute("select set_config('lock_timeout', %s, true)", (f"{COPY_LOCK_TIMEOUT_SECONDS}s",))
+    try:
+        if _same_shape(cursor, source, definition):
+            cursor.execute(f"truncate {source}")  # the views on it (dbt's staging views) stay
+        else:
+            # A new shape: the views on the old one (dbt's, rebuilt by the run) go with it
+            cursor.execute(f"drop table if exists {source} cascade")
+            cursor.execute(f"create table {source} ({definition})")
+    except psycopg2.errors.LockNotAvailable:
+        raise RuntimeError(f"{schema}.{table} on the server is held by another session's open transaction: "
+                           f"the copy gave up after {COPY_LOCK_TIMEOUT_SECONDS} s (keep readers on `published`)") from None
     with tempfile.NamedTemporaryFile(suffix=".csv") as csv:
         # DuckDB writes NULL unquoted and an empty string quoted: COPY's CSV reads them back apart
         duck.execute(f"copy {source} to '{csv.name}' (format csv, header false)")
@@ -200,25 +208,48 @@ def copy_to_duckdb(pg: psycopg2.extensions.connection, tables: Mapping[str, str]
     return counts
 
 
-_FINGERPRINT = "select count(*), max(_row_number), max(_loaded_at) from {}"
+def _fingerprint(con, schema: str, table: str) -> tuple:
+    """What changes whenever a load or a validation rewrites the table: its columns, rows, last row
+    number and last load time (and, for a quarantine, when its rows were quarantined). `con`:
+    DuckDB, or a psycopg2 cursor."""
+    name = f"{quote_ident(schema)}.{quote_ident(table)}"
+    extra = ", max(_quarantined_at)" if schema == "quarantine" else ""
+    query = f"select count(*), max(_row_number), max(_loaded_at){extra} from {name}"
+    columns = f"select * from {name} limit 0"
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        found = con.execute(query).fetchall()[0]
+        return (*found, tuple(column[0] for column in con.execute(columns).description))
+    con.execute(query)
+    found = con.fetchone()
+    con.execute(columns)
+    return (*found, tuple(column[0] for column in con.description))
 
 
 def ensure_tables(duck: duckdb.DuckDBPyConnection, tables: Iterable[tuple[str, str]]) -> None:
     """Make the server hold each (schema, table) of the warehouse as it is now: copied again when
-    the server's differs in its rows, last row number or last load time (every load changes one),
-    or is missing. So a run that re-runs only its later steps never checks an older copy."""
+    the server's differs (`_fingerprint`) or is missing. So a run that re-runs only its later
+    steps never reads an older copy."""
     with contextlib.closing(connect()) as pg:
         for schema, table in tables:
-            name = f"{quote_ident(schema)}.{quote_ident(table)}"
-            here = duck.execute(_FINGERPRINT.format(name)).fetchall()[0]
             there = None
             with pg, pg.cursor() as cursor:
-                cursor.execute("select to_regclass(%s) is not null", (name,))
+                cursor.execute("select to_regclass(%s) is not null", (f"{quote_ident(schema)}.{quote_ident(table)}",))
                 if cursor.fetchone()[0]:
-                    cursor.execute(_FINGERPRINT.format(name))
-                    there = cursor.fetchone()
-            if there != here:
+                    there = _fingerprint(cursor, schema, table)
+            if there != _fingerprint(duck, schema, table):
                 copy_tables(duck, schema, [table], pg)
+
+
+def load_run_inputs(duck: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
+    """Make the server hold what the run's dbt reads there, as the warehouse holds it now: each
+    object's raw table, its quarantine and the `validated` view of them, and the run's context
+    (`audit.dbt_run_context`: macros/run_context.sql). Also when a re-run starts after validation."""
+    tables = list(tables)
+    ensure_tables(duck, [("raw", table) for table in tables])
+    for table in tables:
+        store_quarantine(duck, table)
+    with contextlib.closing(connect()) as pg:
+        copy_tables(duck, "audit", ["dbt_run_context"], pg)
 
 
 def store_quarantine(duck: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -232,11 +263,6 @@ def store_quarantine(duck: duckdb.DuckDBPyConnection, table: str) -> None:
         if (cursor.fetchone() or ("v",))[0] != "v":  # a table an earlier version copied there
             cursor.execute(f"drop table {validated} cascade")
         cursor.execute(f"create or replace view {validated} as {validated_rows(table)}")
-
-
-def load_run_context(duck: duckdb.DuckDBPyConnection, pg: psycopg2.extensions.connection) -> None:
-    """Copy what the run's dbt reads of the run itself (`audit.dbt_run_context`: macros/run_context.sql)."""
-    copy_tables(duck, "audit", ["dbt_run_context"], pg)
 
 
 def publish_on_server(tables: Sequence[tuple[str, str]], entry: PublishEntry) -> dict[str, int]:

@@ -28,6 +28,7 @@ import duckdb
 
 from data_quality.sql import quote_ident, sql_string
 from orchestration.runtime.dbt_child import die_with_parent
+from orchestration.warehouse import schema_relations
 
 RUN_INPUT_SCHEMAS = ("validated", "quarantine")
 
@@ -80,14 +81,6 @@ def name_table(spark, schema: str, table: str, folder: Path) -> None:
     spark.sql(f"create table `{schema}`.`{table}` using parquet location {spark_string(str(folder))}")
 
 
-def _tables(duck: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
-    """The tables and views of `schema` in the warehouse itself (not the attached marts)."""
-    return [name for (name,) in duck.execute(
-        "select table_name from duckdb_tables() where schema_name = $schema and database_name = current_database() "
-        "union all select view_name from duckdb_views() where schema_name = $schema "
-        "and database_name = current_database() order by 1", {"schema": schema}).fetchall()]
-
-
 def load_run_inputs(warehouse: Path, home: Path) -> dict[str, int]:
     """Load into Spark what the run's dbt reads there: the validated tables, the quarantined rows
     beside them, and the run's context (`audit.dbt_run_context`: macros/run_context.sql). DuckDB
@@ -101,7 +94,7 @@ def load_run_inputs(warehouse: Path, home: Path) -> dict[str, int]:
     wanted = {"audit": ["dbt_run_context"]}
     with duckdb.connect(str(warehouse), read_only=True) as duck:
         for schema in RUN_INPUT_SCHEMAS:
-            wanted[schema] = _tables(duck, schema)
+            wanted[schema] = schema_relations(duck, schema)
         for schema, tables in wanted.items():
             for table in tables:
                 write_parquet(duck, schema, table, inputs / schema / table)

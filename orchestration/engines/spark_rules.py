@@ -4,7 +4,7 @@ suite then runs on Spark, by Great Expectations' Spark engine (data_quality/vali
 The mart suites run there too, on the Parquet files Spark's dbt wrote.
 
 The session lives in the run's process, whose steps share it (jobs.py: the in-process executor),
-so its JVM starts once a run. Its catalog is in memory: the Derby metastore on disk belongs to
+so its JVM starts once for the rules and once more for the mart suites after dbt. Its catalog is in memory: the Derby metastore on disk belongs to
 dbt's session (spark.py). It is stopped, JVM and all, before the dbt step starts Spark again, and
 when the run ends (`engine_for_run`).
 """
@@ -60,22 +60,25 @@ def stop() -> None:
     if _session is None:
         return
     from pyspark import SparkContext
+    from pyspark.sql import SparkSession
 
     gateway = SparkContext._gateway
     try:
         _session.stop()
         if gateway is not None:
             gateway.shutdown()
-    finally:
+    finally:  # whatever failed, the next use starts afresh
         _session, _session_home = None, None
         _named.clear()
+        SparkSession._instantiatedSession = SparkSession._activeSession = None
         SparkContext._gateway = SparkContext._jvm = None
-        if gateway is not None:
-            gateway.proc.stdin.close()  # the JVM ends when its standard input closes
+        jvm = getattr(gateway, "proc", None)  # none when pyspark joined a gateway it did not start
+        if jvm is not None:
+            jvm.stdin.close()  # the JVM ends when its standard input closes
             try:
-                gateway.proc.wait(timeout=60)
+                jvm.wait(timeout=60)
             except subprocess.TimeoutExpired:
-                gateway.proc.kill()
+                jvm.kill()
 
 
 def ensure_tables(duck: duckdb.DuckDBPyConnection, home: Path, tables: Iterable[tuple[str, str]]) -> None:

@@ -68,7 +68,7 @@ def test_every_failing_row_comes_back_however_many_and_not_only_the_sample(postg
 
 
 def test_a_trailing_newline_matches_a_dollar_sign_on_the_server_as_in_python(edge_cases):
-    # Postgres's `$` alone would not match before the newline: the rule is rewritten (in_server_terms)
+    # Postgres's `$` alone would not match before the newline: the rule is rewritten (in_engine_terms)
     suite = _suite(*(make() for make in EDGE_SUITE if "Regex" in type(make()).__name__))
     on_server = validate_on_server(SQLALCHEMY_URL, "select * from edge.t where id like '%' || chr(10)", suite)
     # rows 5 ("c\n") and 9 (a well-formed Id and "\n"): each passes the rule its text fits

@@ -6,8 +6,8 @@ quarantine are validated (see data_quality/validation_scope.py).
 
 On the Postgres and Spark engines the suite runs on the engine, by Great Expectations' SQL or Spark
 engine, on copies of the raw tables it reads, made there first (copied again whenever the
-warehouse's differ); the failing rows it finds are quarantined in the local warehouse and in the
-engine (on Spark, by the dbt step's load).
+warehouse's differ); the failing rows it finds are quarantined in the local warehouse, and the
+dbt step gives the engine the quarantine with the rest of what dbt reads.
 """
 
 import datetime as dt
@@ -72,8 +72,6 @@ def _validated_asset(obj: SObject) -> dg.AssetsDefinition:
             done = validate_raw(con, obj.api_name, obj.table, _rule_context(con, pipeline), pipeline.run_load_mode,
                                 load_quality_config(), dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
                                 validate=_where_rules_run(con, pipeline))
-            if pipeline.run_engine == "postgres":  # dbt reads it there (Spark's dbt step loads its own)
-                postgres_tables.store_quarantine(con, obj.table)
         page = store_result(pipeline.paths.data_docs, pipeline.paths.gx_stores, done.suite, done.outcome.result,
                             run_name=context.run.run_id, batch=f"raw.{obj.table}")
         docs = {"data_docs": dg.MetadataValue.url(page.as_uri())}

@@ -5,7 +5,6 @@ the KPI marts' tests that their blocking `expectations` check already evaluates
 The manifest is prepared by the build step (`make manifest`, i.e. `dbt parse`), never on import.
 """
 
-import contextlib
 import datetime as dt
 import os
 from collections.abc import Mapping
@@ -18,10 +17,10 @@ from data_quality.load_audit import objects_not_exported
 from data_quality.mart_suites import dbt_tests_in_mart_suites
 from orchestration.defs.resource_types import PipelineConfig, WarehouseResource
 from orchestration.defs.transform.manifest import layer, load_manifest, published_relations, selectors_for
-from orchestration.engines import postgres, postgres_tables, spark, spark_rules
+from orchestration.engines import postgres_tables, spark, spark_rules
 from orchestration.runtime.dbt_child import PARENT_ENV, stop
 from orchestration.settings import DBT_PROJECT_DIR, dbt_threads
-from orchestration.warehouse import local_table
+from orchestration.warehouse import local_table, schema_relations
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -115,9 +114,8 @@ def crm_kpi_dbt_models(
         switched = engine_switched(con, pipeline.run_engine)
         raw_rows = con.execute("select coalesce(sum(estimated_size), 0) from duckdb_tables() "
                                "where schema_name = 'raw'").fetchall()[0][0]
-        if pipeline.run_engine == "postgres":  # the validated tables are there already (quality/validated.py)
-            with contextlib.closing(postgres.connect()) as pg:
-                postgres_tables.load_run_context(con, pg)
+        if pipeline.run_engine == "postgres":
+            postgres_tables.load_run_inputs(con, schema_relations(con, "validated"))
     warehouse.release()  # dbt opens the files next: one writer at a time
     if pipeline.run_engine == "spark":  # in a process of its own, which reads the released warehouse
         spark_rules.stop()  # the rules' session: its JVM goes before the next one starts
